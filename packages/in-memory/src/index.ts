@@ -1,0 +1,2 @@
+export { InMemoryEventStorageAdapter } from "./in-memory-event-storage-adapter.js";
+export type { InMemoryEventStorageAdapterOptions } from "./in-memory-options.js";

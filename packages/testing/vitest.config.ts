@@ -1,0 +1,3 @@
+import { chronicleVitestConfig } from "@chronicle/vitest-config";
+
+export default chronicleVitestConfig({ name: "testing" });
