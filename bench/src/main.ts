@@ -1,0 +1,21 @@
+import type { BenchSuite } from "./harness.js";
+import { inMemorySuite } from "./in-memory.js";
+
+/**
+ * Runs the named suites (all when none is named), printing one JSON line per
+ * figure: `pnpm bench`, `pnpm bench postgres sqlite`.
+ */
+const suites: Record<string, () => Promise<BenchSuite>> = {
+  "in-memory": async () => inMemorySuite,
+};
+
+const requested = process.argv.slice(2).filter((argument) => !argument.startsWith("-"));
+const unknown = requested.filter((name) => !(name in suites));
+if (unknown.length > 0) {
+  console.error(`Unknown bench suite(s): ${unknown.join(", ")}. Known: ${Object.keys(suites).join(", ")}`);
+  process.exit(2);
+}
+for (const name of requested.length > 0 ? requested : Object.keys(suites)) {
+  const suite = await (suites[name] as () => Promise<BenchSuite>)();
+  await suite.run();
+}
