@@ -79,7 +79,11 @@ export function compare(chronicle: Measurement, baseline: Measurement, target: {
 }
 
 /** Runs `count` tasks with at most `concurrency` in flight. */
-export async function runConcurrently(concurrency: number, count: number, task: (index: number, worker: number) => Promise<void>): Promise<void> {
+export async function runConcurrently(
+  concurrency: number,
+  count: number,
+  task: (index: number, worker: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {

@@ -28,11 +28,14 @@ export const inMemorySuite: BenchSuite = {
     while (((await store.log().latest())?.sequenceNumber ?? 0n) < BigInt(LOG_EVENTS)) {
       await store.stream("ticks", "clock").publish({ events: batch });
     }
-    await measure({ suite: "in-memory", scenario: `iterate log of ${LOG_EVENTS}+ events`, subject: "chronicle", unit: "events" }, async () => {
-      let count = 0;
-      for await (const _ of store.log().iterate()) count += 1;
-      return count;
-    });
+    await measure(
+      { suite: "in-memory", scenario: `iterate log of ${LOG_EVENTS}+ events`, subject: "chronicle", unit: "events" },
+      async () => {
+        let count = 0;
+        for await (const _ of store.log().iterate()) count += 1;
+        return count;
+      },
+    );
     await store.close();
   },
 };

@@ -39,7 +39,12 @@ export class UnmetWriteConditionError extends ChronicleError {
   /** The stream's latest position when the condition was checked; `undefined` for an empty stream. */
   readonly latestPosition: number | undefined;
 
-  constructor(target: StreamIdentifier, condition: WriteCondition, latestPosition: number | undefined, options: ChronicleErrorOptions = {}) {
+  constructor(
+    target: StreamIdentifier,
+    condition: WriteCondition,
+    latestPosition: number | undefined,
+    options: ChronicleErrorOptions = {},
+  ) {
     super(
       "UNMET_WRITE_CONDITION",
       `Write condition ${describeCondition(condition)} not met for stream ${target.category}/${target.stream}: ` +
@@ -58,7 +63,11 @@ export class DuplicateEventIdError extends ChronicleError {
   /** The id that is already taken. */
   readonly eventId: string;
 
-  constructor(eventId: string, detail = "is already stored with different content or in another stream", options: ChronicleErrorOptions = {}) {
+  constructor(
+    eventId: string,
+    detail = "is already stored with different content or in another stream",
+    options: ChronicleErrorOptions = {},
+  ) {
     super("DUPLICATE_EVENT_ID", `Event id ${JSON.stringify(eventId)} ${detail}`, options);
     this.eventId = eventId;
   }

@@ -4,11 +4,11 @@ import { ClosedError, InvalidInputError } from "./errors.js";
 import type { NewEvent, StoredEvent } from "./events.js";
 import {
   type CategoryIdentifier,
+  categoryIdentifier,
   type EventTarget,
   type LogIdentifier,
-  type StreamIdentifier,
-  categoryIdentifier,
   logIdentifier,
+  type StreamIdentifier,
   streamIdentifier,
 } from "./identifiers.js";
 import type { JsonValue } from "./json.js";

@@ -1,41 +1,3 @@
-export type { JsonObject, JsonValue } from "./json.js";
-export type { CompleteNewEvent, NewEvent, StoredEvent } from "./events.js";
-export {
-  type CategoryIdentifier,
-  type EventTarget,
-  type LogIdentifier,
-  type StreamIdentifier,
-  categoryIdentifier,
-  describeTarget,
-  logIdentifier,
-  streamIdentifier,
-} from "./identifiers.js";
-export {
-  type WriteCondition,
-  allOf,
-  anyOf,
-  describeCondition,
-  evaluateCondition,
-  evaluateConditionAt,
-  noCondition,
-  positionIs,
-  streamExists,
-  streamIsEmpty,
-  validateCondition,
-} from "./write-conditions.js";
-export {
-  type ChronicleErrorCode,
-  type ChronicleErrorOptions,
-  ChronicleError,
-  ClosedError,
-  DuplicateEventIdError,
-  InvalidInputError,
-  UnavailableError,
-  UnmetWriteConditionError,
-  isChronicleError,
-} from "./errors.js";
-export { type Clock, systemClock } from "./clock.js";
-export { uuidv7 } from "./uuid-v7.js";
 export type {
   AdapterCapabilities,
   EventStorageAdapter,
@@ -46,13 +8,52 @@ export type {
   SerialisationGuarantee,
   StreamWrite,
 } from "./adapter.js";
+export { type Clock, systemClock } from "./clock.js";
 export {
+  ChronicleError,
+  type ChronicleErrorCode,
+  type ChronicleErrorOptions,
+  ClosedError,
+  DuplicateEventIdError,
+  InvalidInputError,
+  isChronicleError,
+  UnavailableError,
+  UnmetWriteConditionError,
+} from "./errors.js";
+export {
+  CategoryHandle,
+  type CategoryPublishOptions,
+  EventReader,
+  EventStore,
+  type EventStoreOptions,
+  LogHandle,
+  type LogPublishOptions,
+  StreamHandle,
+  type StreamPublish,
+  type StreamPublishOptions,
+} from "./event-store.js";
+export type { CompleteNewEvent, NewEvent, StoredEvent } from "./events.js";
+export { jsonEquals, resolveStoredIds } from "./idempotency.js";
+export {
+  type CategoryIdentifier,
+  categoryIdentifier,
+  describeTarget,
+  type EventTarget,
+  type LogIdentifier,
+  logIdentifier,
+  type StreamIdentifier,
+  streamIdentifier,
+} from "./identifiers.js";
+export type { JsonObject, JsonValue } from "./json.js";
+export { DEFAULT_PAGE_SIZE, type ScanPageQuery, scanInPages } from "./scan-pages.js";
+export { uuidv7 } from "./uuid-v7.js";
+export {
+  describeValue,
   MAX_JSON_DEPTH,
   MAX_NAME_LENGTH,
   type NormalisedScanOptions,
-  type PrepareWritesOptions,
-  describeValue,
   normaliseScanOptions,
+  type PrepareWritesOptions,
   prepareWrites,
   validateDate,
   validateJson,
@@ -61,17 +62,16 @@ export {
   validateStreamIdentifier,
   validateTarget,
 } from "./validation.js";
-export { DEFAULT_PAGE_SIZE, type ScanPageQuery, scanInPages } from "./scan-pages.js";
-export { jsonEquals, resolveStoredIds } from "./idempotency.js";
 export {
-  type CategoryPublishOptions,
-  type EventStoreOptions,
-  type LogPublishOptions,
-  type StreamPublish,
-  type StreamPublishOptions,
-  CategoryHandle,
-  EventReader,
-  EventStore,
-  LogHandle,
-  StreamHandle,
-} from "./event-store.js";
+  allOf,
+  anyOf,
+  describeCondition,
+  evaluateCondition,
+  evaluateConditionAt,
+  noCondition,
+  positionIs,
+  streamExists,
+  streamIsEmpty,
+  validateCondition,
+  type WriteCondition,
+} from "./write-conditions.js";

@@ -180,9 +180,17 @@ export function prepareWrites(writes: unknown, options: PrepareWritesOptions = {
       if (typeof event !== "object" || event === null) {
         throw new InvalidInputError(`${eventPath} must be an object, got ${describeValue(event)}`);
       }
-      const raw = event as { id?: unknown; name?: unknown; payload?: unknown; metadata?: unknown; occurredAt?: unknown; observedAt?: unknown };
+      const raw = event as {
+        id?: unknown;
+        name?: unknown;
+        payload?: unknown;
+        metadata?: unknown;
+        occurredAt?: unknown;
+        observedAt?: unknown;
+      };
       const name = validateName(raw.name, `${eventPath}.name`);
-      if (!("payload" in raw) || raw.payload === undefined) throw new InvalidInputError(`${eventPath}.payload is missing: use null for no payload`);
+      if (!("payload" in raw) || raw.payload === undefined)
+        throw new InvalidInputError(`${eventPath}.payload is missing: use null for no payload`);
       const payload = validateJson(raw.payload, `${eventPath}.payload`);
       const metadata = raw.metadata === undefined ? {} : validateJsonObject(raw.metadata, `${eventPath}.metadata`);
       const id = raw.id === undefined ? uuidv7() : validateName(raw.id, `${eventPath}.id`);
@@ -195,7 +203,8 @@ export function prepareWrites(writes: unknown, options: PrepareWritesOptions = {
       } else {
         observedAt = validateDate(raw.observedAt, `${eventPath}.observedAt`);
       }
-      const occurredAt = raw.occurredAt === undefined ? new Date(observedAt.getTime()) : validateDate(raw.occurredAt, `${eventPath}.occurredAt`);
+      const occurredAt =
+        raw.occurredAt === undefined ? new Date(observedAt.getTime()) : validateDate(raw.occurredAt, `${eventPath}.occurredAt`);
       return {
         id,
         name,
@@ -226,14 +235,16 @@ export interface NormalisedScanOptions {
 
 /** Validates scan options for a target. Throws `INVALID_INPUT` otherwise. */
 export function normaliseScanOptions(target: EventTarget, options: ScanOptions = {}): NormalisedScanOptions {
-  if (typeof options !== "object" || options === null) throw new InvalidInputError(`scan options must be an object, got ${describeValue(options)}`);
+  if (typeof options !== "object" || options === null)
+    throw new InvalidInputError(`scan options must be an object, got ${describeValue(options)}`);
   const direction = options.direction ?? "forwards";
   if (direction !== "forwards" && direction !== "backwards") {
     throw new InvalidInputError(`direction must be "forwards" or "backwards", got ${describeValue(direction)}`);
   }
   const sequence = (value: unknown, name: string): bigint | undefined => {
     if (value === undefined) return undefined;
-    if (typeof value !== "bigint") throw new InvalidInputError(`${name} must be a bigint sequence number such as 42n, got ${describeValue(value)}`);
+    if (typeof value !== "bigint")
+      throw new InvalidInputError(`${name} must be a bigint sequence number such as 42n, got ${describeValue(value)}`);
     return value;
   };
   const position = (value: unknown, name: string): number | undefined => {
@@ -253,7 +264,8 @@ export function normaliseScanOptions(target: EventTarget, options: ScanOptions =
   };
   let names: string[] | undefined;
   if (options.names !== undefined) {
-    if (!Array.isArray(options.names)) throw new InvalidInputError(`names must be an array of event names, got ${describeValue(options.names)}`);
+    if (!Array.isArray(options.names))
+      throw new InvalidInputError(`names must be an array of event names, got ${describeValue(options.names)}`);
     names = [...new Set(options.names.map((name: unknown, index) => validateName(name, `names[${index}]`)))];
   }
   const signal = options.signal;

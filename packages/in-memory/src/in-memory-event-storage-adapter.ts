@@ -4,19 +4,19 @@ import {
   ClosedError,
   type EventStorageAdapter,
   type EventTarget,
+  evaluateConditionAt,
+  normaliseScanOptions,
   type PreparedEvent,
+  prepareWrites,
+  resolveStoredIds,
   type SaveOptions,
   type ScanOptions,
   type ScanPageQuery,
   type SerialisationGuarantee,
   type StoredEvent,
   type StreamWrite,
-  UnmetWriteConditionError,
-  evaluateConditionAt,
-  normaliseScanOptions,
-  prepareWrites,
-  resolveStoredIds,
   scanInPages,
+  UnmetWriteConditionError,
   validateTarget,
 } from "@chronicle/core";
 import type { InMemoryEventStorageAdapterOptions } from "./in-memory-options.js";
@@ -85,10 +85,8 @@ export class InMemoryEventStorageAdapter implements EventStorageAdapter {
       const replayed = results[index];
       if (replayed !== undefined) return replayed;
       const key = streamKey(write.target.category, write.target.stream);
-      let stream = this.#streams.get(key);
-      if (stream === undefined) this.#streams.set(key, (stream = []));
-      let category = this.#categories.get(write.target.category);
-      if (category === undefined) this.#categories.set(write.target.category, (category = []));
+      const stream = getOrCreate(this.#streams, key);
+      const category = getOrCreate(this.#categories, write.target.category);
       return write.events.map((event) => {
         const row: Row = {
           event,
@@ -174,6 +172,15 @@ export class InMemoryEventStorageAdapter implements EventStorageAdapter {
   #assertOpen(): void {
     if (this.#closed) throw new ClosedError("The in-memory event storage adapter");
   }
+}
+
+function getOrCreate(rows: Map<string, Row[]>, key: string): Row[] {
+  let found = rows.get(key);
+  if (found === undefined) {
+    found = [];
+    rows.set(key, found);
+  }
+  return found;
 }
 
 function streamKey(category: string, stream: string): string {
