@@ -1,1 +1,3 @@
-export {};
+export type { SqliteDatabase, SqliteStatement } from "./sqlite-database.js";
+export { SqliteEventStorageAdapter } from "./sqlite-event-storage-adapter.js";
+export type { SqliteConnectionOptions, SqliteEventStorageAdapterOptions, SqliteSynchronous } from "./sqlite-options.js";

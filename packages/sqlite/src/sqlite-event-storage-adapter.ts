@@ -1,0 +1,575 @@
+import { performance } from "node:perf_hooks";
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
+import {
+  type AdapterCapabilities,
+  ChronicleError,
+  type Clock,
+  ClosedError,
+  DuplicateEventIdError,
+  type EventStorageAdapter,
+  type EventTarget,
+  evaluateConditionAt,
+  normaliseScanOptions,
+  type PreparedWrite,
+  prepareWrites,
+  resolveStoredIds,
+  type SaveOptions,
+  type ScanOptions,
+  type ScanPageQuery,
+  type SerialisationGuarantee,
+  type StoredEvent,
+  type StreamIdentifier,
+  type StreamWrite,
+  scanInPages,
+  UnavailableError,
+  UnmetWriteConditionError,
+  validateTarget,
+} from "@chronicle/core";
+import Database from "better-sqlite3";
+import { DRIVER_BUSY_TIMEOUT_MS, nextBackoff, retryWhileBusy } from "./busy-retry.js";
+import type { SqliteDatabase, SqliteStatement } from "./sqlite-database.js";
+import { classifySqliteError, isBusy, violatedBackstop } from "./sqlite-errors.js";
+import type { SqliteConnectionOptions, SqliteEventStorageAdapterOptions, SqliteSynchronous } from "./sqlite-options.js";
+import { assertNotNewer, EVENTS_TABLE, migrateSchema, SCHEMA_VERSION, schemaVersion } from "./sqlite-schema.js";
+
+const GUARANTEES: readonly SerialisationGuarantee[] = ["log", "category", "stream"];
+const SYNCHRONOUS: Record<SqliteSynchronous, string> = { full: "FULL", normal: "NORMAL" };
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+/** Bounds one coalesced transaction, so a flood of saves cannot hold the write lock (and the event loop) for long. */
+const MAX_EVENTS_PER_TRANSACTION = 10_000;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+const COLUMNS = "sequence_number, id, category, stream, position, name, payload, metadata, occurred_at, observed_at";
+const INSERT = `INSERT INTO ${EVENTS_TABLE} (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const LATEST_POSITION = `SELECT MAX(position) AS position FROM ${EVENTS_TABLE} WHERE category = ? AND stream = ?`;
+const EVENTS_BY_ID = `SELECT ${COLUMNS} FROM ${EVENTS_TABLE} WHERE id IN (SELECT value FROM json_each(?))`;
+
+interface Row {
+  sequence_number: number;
+  id: string;
+  category: string;
+  stream: string;
+  position: number;
+  name: string;
+  payload: string;
+  metadata: string;
+  occurred_at: number;
+  observed_at: number;
+}
+
+/** A save waiting for the next transaction. */
+interface PendingSave {
+  readonly writes: readonly PreparedWrite[];
+  readonly eventCount: number;
+  /** The `performance.now()` time after which waiting for the write lock gives up. */
+  readonly deadline: number;
+  readonly resolve: (events: StoredEvent[][]) => void;
+  readonly reject: (error: unknown) => void;
+  readonly detach: () => void;
+}
+
+type SaveOutcome = { readonly stored: StoredEvent[][] } | { readonly error: unknown };
+
+/** Thrown inside a save when the optimistic path meets a stored id or an unmet condition, which the careful path decides. */
+const DECIDE_CAREFULLY = Symbol("decide carefully");
+
+/**
+ * Stores the log in one SQLite table through better-sqlite3, in WAL mode, so
+ * readers never wait for the writer and several processes can share one file.
+ *
+ * Saves made concurrently in one process are coalesced into one `BEGIN
+ * IMMEDIATE` transaction, each inside its own savepoint, so one unmet condition
+ * rolls back only its own save. SQLite has one writer at a time: every save is
+ * serialised across the whole log, and commit order is sequence order. Waiting
+ * for another connection's lock happens between event-loop turns, never inside
+ * the synchronous driver for longer than a few milliseconds.
+ */
+export class SqliteEventStorageAdapter implements EventStorageAdapter {
+  readonly capabilities: AdapterCapabilities;
+  readonly #database: SqliteDatabase;
+  readonly #ownsDatabase: boolean;
+  readonly #clock: Clock | undefined;
+  readonly #migrateOnFirstUse: boolean;
+  readonly #busyTimeoutMs: number;
+  readonly #statements = new Map<string, SqliteStatement>();
+  #queue: PendingSave[] = [];
+  #writer: Promise<void> | undefined;
+  #ready: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(connection: SqliteConnectionOptions, options: SqliteEventStorageAdapterOptions = {}) {
+    const serialisationGuarantee = options.serialisationGuarantee ?? "log";
+    if (!GUARANTEES.includes(serialisationGuarantee)) {
+      throw new TypeError(`serialisationGuarantee must be one of ${GUARANTEES.join(", ")}, got ${String(serialisationGuarantee)}`);
+    }
+    const synchronous = options.synchronous ?? "full";
+    if (!Object.hasOwn(SYNCHRONOUS, synchronous)) {
+      throw new TypeError(`synchronous must be "full" or "normal", got ${String(synchronous)}`);
+    }
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    if (typeof busyTimeoutMs !== "number" || !Number.isFinite(busyTimeoutMs) || busyTimeoutMs < 0) {
+      throw new TypeError(`busyTimeoutMs must be a non-negative number of milliseconds, got ${String(busyTimeoutMs)}`);
+    }
+    this.capabilities = { multiStreamWrites: true, serialisationGuarantees: GUARANTEES, serialisationGuarantee };
+    this.#clock = options.clock;
+    this.#migrateOnFirstUse = options.migrate ?? true;
+    this.#busyTimeoutMs = busyTimeoutMs;
+
+    if (typeof connection !== "object" || connection === null) {
+      throw new TypeError("connection must be { database } or { filename }");
+    }
+    if ("database" in connection) {
+      this.#database = connection.database;
+      this.#ownsDatabase = false;
+    } else if (typeof connection.filename === "string") {
+      try {
+        this.#database = new Database(connection.filename);
+      } catch (error) {
+        throw classifySqliteError(error, { open: true });
+      }
+      this.#ownsDatabase = true;
+    } else {
+      throw new TypeError("connection must be { database } or { filename }");
+    }
+    // Both are per connection, so they are set on the user's connection too; WAL mode is set on first use, as it may wait for a lock.
+    this.#database.exec(`PRAGMA synchronous = ${SYNCHRONOUS[synchronous]}`);
+    this.#database.exec(`PRAGMA busy_timeout = ${Math.min(DRIVER_BUSY_TIMEOUT_MS, Math.floor(busyTimeoutMs))}`);
+  }
+
+  /**
+   * Creates or upgrades the schema: idempotent and safe to run from several
+   * processes at once. Runs on first use unless the option `migrate: false` is given.
+   */
+  async migrate(): Promise<void> {
+    this.#assertOpen();
+    try {
+      await this.#useWal();
+      await migrateSchema(this.#database, this.#busyTimeoutMs);
+    } catch (error) {
+      throw classifySqliteError(error, this.#database);
+    }
+  }
+
+  async save(writes: readonly StreamWrite[], options: SaveOptions = {}): Promise<StoredEvent[][]> {
+    this.#assertOpen();
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    const prepared = prepareWrites(writes, { clock: this.#clock });
+    return new Promise<StoredEvent[][]>((resolve, reject) => {
+      // A save still queued when its signal aborts is dropped; once its transaction has started it runs to the end.
+      const abandon = () => {
+        const index = this.#queue.indexOf(pending);
+        if (index === -1) return;
+        this.#queue.splice(index, 1);
+        reject(signal?.reason);
+      };
+      const pending: PendingSave = {
+        writes: prepared,
+        eventCount: prepared.reduce((count, write) => count + write.events.length, 0),
+        deadline: performance.now() + this.#busyTimeoutMs,
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener("abort", abandon),
+      };
+      signal?.addEventListener("abort", abandon, { once: true });
+      this.#queue.push(pending);
+      this.#startWriter();
+    });
+  }
+
+  async latest(target: EventTarget): Promise<StoredEvent | undefined> {
+    this.#assertOpen();
+    const checked = validateTarget(target);
+    await this.#whenReady();
+    const [event] = await this.#read({
+      target: checked,
+      direction: "backwards",
+      after: undefined,
+      before: undefined,
+      fromPosition: undefined,
+      toPosition: undefined,
+      names: undefined,
+      limit: 1,
+    });
+    return event;
+  }
+
+  scan(target: EventTarget, options: ScanOptions = {}): AsyncIterable<StoredEvent> {
+    const adapter = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        adapter.#assertOpen();
+        const checked = validateTarget(target);
+        const normalised = normaliseScanOptions(checked, options);
+        await adapter.#whenReady();
+        let last: StoredEvent | undefined;
+        const pages = scanInPages(checked, normalised, async (query) => {
+          adapter.#assertOpen();
+          return adapter.#read(seekPastCursor(query, last));
+        });
+        for await (const event of pages) {
+          last = event;
+          yield event;
+        }
+      },
+    };
+  }
+
+  /** Waits for queued saves to finish, then closes the database if the adapter opened it. */
+  async close(): Promise<void> {
+    this.#closing ??= (async () => {
+      while (this.#writer !== undefined) await this.#writer;
+      if (this.#ownsDatabase && this.#database.open) this.#database.close();
+    })();
+    await this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== undefined) throw new ClosedError("The SQLite event storage adapter");
+    if (!this.#database.open) throw new ClosedError("The SQLite database");
+  }
+
+  #statement(source: string): SqliteStatement {
+    let statement = this.#statements.get(source);
+    if (statement === undefined) {
+      statement = this.#database.prepare(source);
+      this.#statements.set(source, statement);
+    }
+    return statement;
+  }
+
+  /** Sets up the connection and, unless told not to, the schema; once, retried after a failure. */
+  #whenReady(): Promise<void> {
+    this.#ready ??= this.#setUp().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw classifySqliteError(error, this.#database);
+    });
+    return this.#ready;
+  }
+
+  async #setUp(): Promise<void> {
+    await this.#useWal();
+    if (this.#migrateOnFirstUse) {
+      await migrateSchema(this.#database, this.#busyTimeoutMs);
+      return;
+    }
+    const version = schemaVersion(this.#database);
+    assertNotNewer(version);
+    if (version < SCHEMA_VERSION) {
+      throw new ChronicleError(
+        "UNAVAILABLE",
+        `The SQLite database has Chronicle schema version ${version}, not ${SCHEMA_VERSION}: call migrate(), or leave the migrate option on`,
+      );
+    }
+  }
+
+  /** WAL lets readers (in any process) read while one connection writes. The mode is stored in the file, so usually this only reads. */
+  async #useWal(): Promise<void> {
+    if (this.#database.readonly === true) return;
+    const deadline = performance.now() + this.#busyTimeoutMs;
+    const mode = await retryWhileBusy(() => this.#database.prepare("PRAGMA journal_mode").get() as { journal_mode: string }, deadline);
+    // An in-memory database has no file to share, and keeps its "memory" journal.
+    if (mode.journal_mode === "wal" || mode.journal_mode === "memory") return;
+    await retryWhileBusy(() => this.#database.prepare("PRAGMA journal_mode = WAL").get(), deadline);
+  }
+
+  async #read(query: ScanPageQuery): Promise<StoredEvent[]> {
+    try {
+      return await retryWhileBusy(() => this.#page(query), performance.now() + this.#busyTimeoutMs);
+    } catch (error) {
+      throw classifySqliteError(error, this.#database);
+    }
+  }
+
+  #page(query: ScanPageQuery): StoredEvent[] {
+    const conditions: string[] = [];
+    const parameters: unknown[] = [];
+    const { target } = query;
+    if (target.type !== "log") {
+      conditions.push("category = ?");
+      parameters.push(target.category);
+    }
+    if (target.type === "stream") {
+      conditions.push("stream = ?");
+      parameters.push(target.stream);
+    }
+    if (query.after !== undefined) {
+      conditions.push("sequence_number > ?");
+      parameters.push(clampToInt64(query.after));
+    }
+    if (query.before !== undefined) {
+      conditions.push("sequence_number < ?");
+      parameters.push(clampToInt64(query.before));
+    }
+    if (query.fromPosition !== undefined) {
+      conditions.push("position >= ?");
+      parameters.push(query.fromPosition);
+    }
+    if (query.toPosition !== undefined) {
+      conditions.push("position <= ?");
+      parameters.push(query.toPosition);
+    }
+    if (query.names !== undefined) {
+      conditions.push("name IN (SELECT value FROM json_each(?))");
+      parameters.push(JSON.stringify(query.names));
+    }
+    // Within a stream, positions grow with sequence numbers, and the unique index on (category, stream, position) serves the order.
+    const order = target.type === "stream" ? "position" : "sequence_number";
+    const where = conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;
+    const source = `SELECT ${COLUMNS} FROM ${EVENTS_TABLE} ${where} ORDER BY ${order} ${query.direction === "forwards" ? "ASC" : "DESC"} LIMIT ?`;
+    parameters.push(query.limit);
+    return (this.#statement(source).all(...parameters) as Row[]).map(toStoredEvent);
+  }
+
+  #startWriter(): void {
+    if (this.#writer !== undefined) return;
+    this.#writer = this.#writeQueued().finally(() => {
+      this.#writer = undefined;
+      if (this.#queue.length > 0) this.#startWriter();
+    });
+  }
+
+  /** Commits queued saves, a batch per transaction, until none is left. Never rejects: each save's promise carries its outcome. */
+  async #writeQueued(): Promise<void> {
+    // Every save made in this turn of the event loop joins the first transaction.
+    await nextTurn();
+    try {
+      await this.#whenReady();
+    } catch (error) {
+      this.#rejectQueued(() => true, error);
+      return;
+    }
+    let backoff = 0;
+    while (this.#queue.length > 0) {
+      try {
+        this.#statement("BEGIN IMMEDIATE").run();
+      } catch (error) {
+        if (!isBusy(error)) {
+          this.#rejectQueued(() => true, classifySqliteError(error, this.#database));
+          return;
+        }
+        const now = performance.now();
+        const unavailable = new UnavailableError(`The SQLite database stayed locked by another connection for ${this.#busyTimeoutMs} ms`, {
+          cause: error,
+        });
+        this.#rejectQueued((save) => save.deadline <= now, unavailable);
+        if (this.#queue.length === 0) return;
+        const nearestDeadline = Math.min(...this.#queue.map((save) => save.deadline));
+        backoff = nextBackoff(backoff);
+        await sleep(Math.max(0, Math.min(backoff, nearestDeadline - now)));
+        continue;
+      }
+      backoff = 0;
+      this.#commit(this.#takeBatch());
+    }
+  }
+
+  #takeBatch(): PendingSave[] {
+    let events = 0;
+    let count = 0;
+    for (const save of this.#queue) {
+      if (count > 0 && events + save.eventCount > MAX_EVENTS_PER_TRANSACTION) break;
+      events += save.eventCount;
+      count += 1;
+    }
+    return this.#queue.splice(0, count);
+  }
+
+  #rejectQueued(which: (save: PendingSave) => boolean, error: unknown): void {
+    const rejected = this.#queue.filter(which);
+    this.#queue = this.#queue.filter((save) => !which(save));
+    for (const save of rejected) {
+      save.detach();
+      save.reject(error);
+    }
+  }
+
+  /** Runs a batch in the transaction `BEGIN IMMEDIATE` opened, synchronously, so nothing else on this connection sees it half done. */
+  #commit(batch: readonly PendingSave[]): void {
+    const outcomes: SaveOutcome[] = [];
+    try {
+      for (const save of batch) outcomes.push(this.#applySave(save.writes));
+      this.#statement("COMMIT").run();
+    } catch (error) {
+      if (this.#database.open && this.#database.inTransaction) this.#database.exec("ROLLBACK");
+      const classified = classifySqliteError(error, this.#database);
+      for (const save of batch) {
+        save.detach();
+        save.reject(classified);
+      }
+      return;
+    }
+    batch.forEach((save, index) => {
+      const outcome = outcomes[index] as SaveOutcome;
+      save.detach();
+      if ("stored" in outcome) save.resolve(outcome.stored);
+      else save.reject(outcome.error);
+    });
+  }
+
+  /**
+   * Applies one save inside its own savepoint: its failure undoes only its own
+   * writes. Errors that end the whole transaction are thrown to fail the batch.
+   */
+  #applySave(writes: readonly PreparedWrite[]): SaveOutcome {
+    this.#statement("SAVEPOINT chronicle_save").run();
+    try {
+      let stored: StoredEvent[][];
+      try {
+        stored = this.#appendOptimistically(writes);
+      } catch (error) {
+        if (error !== DECIDE_CAREFULLY) throw error;
+        this.#statement("ROLLBACK TO chronicle_save").run();
+        stored = this.#appendCarefully(writes);
+      }
+      this.#statement("RELEASE chronicle_save").run();
+      return { stored };
+    } catch (error) {
+      // SQLite may have rolled the whole transaction back (a full disk, an I/O error): then no save of the batch stands.
+      if (!this.#database.inTransaction) throw error;
+      this.#statement("ROLLBACK TO chronicle_save").run();
+      this.#statement("RELEASE chronicle_save").run();
+      return { error: classifySqliteError(error, this.#database) };
+    }
+  }
+
+  /**
+   * The common case, with no id lookups: conditions hold and ids are new. When
+   * either is not so, the careful path decides, since a stored id (a retried
+   * publish) must be recognised before the condition is judged.
+   */
+  #appendOptimistically(writes: readonly PreparedWrite[]): StoredEvent[][] {
+    return writes.map((write) => {
+      const latest = this.#latestPosition(write.target);
+      if (!evaluateConditionAt(write.condition, latest)) throw DECIDE_CAREFULLY;
+      try {
+        return this.#insert(write, latest);
+      } catch (error) {
+        if (violatedBackstop(error) !== undefined) throw DECIDE_CAREFULLY;
+        throw error;
+      }
+    });
+  }
+
+  /** Idempotency first, then every condition, then the inserts: the order the contract gives. */
+  #appendCarefully(writes: readonly PreparedWrite[]): StoredEvent[][] {
+    const resolutions = writes.map((write) => resolveStoredIds(write, this.#storedEvents(write)));
+    const latestPositions = writes.map((write, index) => {
+      if (resolutions[index] !== "append") return undefined;
+      const latest = this.#latestPosition(write.target);
+      if (!evaluateConditionAt(write.condition, latest)) throw new UnmetWriteConditionError(write.target, write.condition, latest);
+      return latest;
+    });
+    return writes.map((write, index) => {
+      const resolution = resolutions[index];
+      if (resolution !== "append" && resolution !== undefined) return resolution;
+      const latest = latestPositions[index];
+      try {
+        return this.#insert(write, latest);
+      } catch (error) {
+        // Only a writer bypassing Chronicle could make the backstops fire here.
+        switch (violatedBackstop(error)) {
+          case "stream position":
+            throw new UnmetWriteConditionError(write.target, write.condition, this.#latestPosition(write.target), { cause: error });
+          case "event id":
+            throw new DuplicateEventIdError(write.events[0]?.id ?? "", "or another id of this write is already stored", { cause: error });
+          default:
+            throw error;
+        }
+      }
+    });
+  }
+
+  #latestPosition(target: StreamIdentifier): number | undefined {
+    const row = this.#statement(LATEST_POSITION).get(target.category, target.stream) as { position: number | null };
+    return row.position ?? undefined;
+  }
+
+  #storedEvents(write: PreparedWrite): Map<string, StoredEvent> {
+    const stored = new Map<string, StoredEvent>();
+    if (write.events.length === 0) return stored;
+    const rows = this.#statement(EVENTS_BY_ID).all(JSON.stringify(write.events.map((event) => event.id))) as Row[];
+    for (const row of rows) stored.set(row.id, toStoredEvent(row));
+    return stored;
+  }
+
+  #insert(write: PreparedWrite, latest: number | undefined): StoredEvent[] {
+    const insert = this.#statement(INSERT);
+    const { category, stream } = write.target;
+    let position = latest === undefined ? 0 : latest + 1;
+    return write.events.map((event) => {
+      const occurredAt = event.occurredAt.getTime();
+      const observedAt = event.observedAt.getTime();
+      const { lastInsertRowid } = insert.run(
+        event.id,
+        category,
+        stream,
+        position,
+        event.name,
+        event.payloadJson,
+        event.metadataJson,
+        occurredAt,
+        observedAt,
+      );
+      const stored: StoredEvent = {
+        id: event.id,
+        name: event.name,
+        category,
+        stream,
+        position,
+        sequenceNumber: BigInt(lastInsertRowid),
+        // Parsed back from the stored text, so what a save returns is exactly what a read will.
+        payload: JSON.parse(event.payloadJson),
+        metadata: JSON.parse(event.metadataJson),
+        occurredAt: new Date(occurredAt),
+        observedAt: new Date(observedAt),
+      };
+      position += 1;
+      return stored;
+    });
+  }
+}
+
+/**
+ * Within a stream, the page after the last event read starts at the next
+ * position: the same bound as the sequence-number cursor, but one the unique
+ * index on positions can seek to instead of scanning the events already read.
+ */
+function seekPastCursor(query: ScanPageQuery, last: StoredEvent | undefined): ScanPageQuery {
+  if (query.target.type !== "stream" || last === undefined) return query;
+  if (query.direction === "forwards" && query.after === last.sequenceNumber) {
+    return { ...query, fromPosition: Math.max(query.fromPosition ?? 0, last.position + 1) };
+  }
+  if (query.direction === "backwards" && query.before === last.sequenceNumber) {
+    return { ...query, toPosition: Math.min(query.toPosition ?? Number.MAX_SAFE_INTEGER, last.position - 1) };
+  }
+  return query;
+}
+
+/** SQLite integers are 64-bit; a bound beyond them means the same as the extreme value. */
+function clampToInt64(value: bigint): bigint {
+  return value < INT64_MIN ? INT64_MIN : value > INT64_MAX ? INT64_MAX : value;
+}
+
+function toStoredEvent(row: Row): StoredEvent {
+  return {
+    id: row.id,
+    name: row.name,
+    category: row.category,
+    stream: row.stream,
+    position: row.position,
+    sequenceNumber: BigInt(row.sequence_number),
+    payload: JSON.parse(row.payload),
+    metadata: JSON.parse(row.metadata),
+    occurredAt: new Date(row.occurred_at),
+    observedAt: new Date(row.observed_at),
+  };
+}
