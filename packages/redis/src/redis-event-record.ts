@@ -1,0 +1,72 @@
+import type { JsonObject, JsonValue, PreparedEvent, StoredEvent, StreamIdentifier } from "@chronicle/core";
+
+/**
+ * The part of a stored record the client writes: everything after the two
+ * dates (see `redis-scripts.ts`). It is also what a retry is compared with, so
+ * a retried publish replays only if it serialises its payload and metadata to
+ * the same JSON text (the same values with keys in the same order).
+ */
+export function encodeContent(event: PreparedEvent, categoryJson: string, streamJson: string): string {
+  return `${JSON.stringify(event.name)},${JSON.stringify(event.id)},${categoryJson},${streamJson},${event.payloadJson},${event.metadataJson}]`;
+}
+
+/** The dates of a record, in milliseconds since the epoch. */
+export function encodeDates(event: PreparedEvent): string {
+  return `${event.occurredAt.getTime()},${event.observedAt.getTime()}`;
+}
+
+type RecordTuple = [number, number, number, number, string, string, string, string, JsonValue, JsonObject];
+
+/** Reads records joined by commas, as the read script replies them, with one `JSON.parse`. */
+export function decodeRecords(joined: string): StoredEvent[] {
+  if (joined === "") return [];
+  return (JSON.parse(`[${joined}]`) as RecordTuple[]).map(toStoredEvent);
+}
+
+/** Reads one record. */
+export function decodeRecord(record: string): StoredEvent {
+  return toStoredEvent(JSON.parse(record) as RecordTuple);
+}
+
+/** The event an append stored, built from what was sent rather than read back. */
+export function appendedEvent(event: PreparedEvent, target: StreamIdentifier, position: number, sequenceNumber: bigint): StoredEvent {
+  return {
+    id: event.id,
+    name: event.name,
+    category: target.category,
+    stream: target.stream,
+    position,
+    sequenceNumber,
+    // Parsed from the text, so the caller's objects are never shared with what is returned.
+    payload: JSON.parse(event.payloadJson),
+    metadata: JSON.parse(event.metadataJson),
+    occurredAt: new Date(event.occurredAt.getTime()),
+    observedAt: new Date(event.observedAt.getTime()),
+  };
+}
+
+function toStoredEvent([
+  sequenceNumber,
+  position,
+  occurredAt,
+  observedAt,
+  name,
+  id,
+  category,
+  stream,
+  payload,
+  metadata,
+]: RecordTuple): StoredEvent {
+  return {
+    id,
+    name,
+    category,
+    stream,
+    position,
+    sequenceNumber: BigInt(sequenceNumber),
+    payload,
+    metadata,
+    occurredAt: new Date(occurredAt),
+    observedAt: new Date(observedAt),
+  };
+}

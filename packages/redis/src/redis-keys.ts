@@ -1,0 +1,71 @@
+import type { EventTarget, StreamIdentifier } from "@chronicle/core";
+
+/**
+ * The keys of one store. Every key starts with `{keyPrefix}`: Redis Cluster
+ * hashes only what is inside the first braces, so the whole store lives in one
+ * slot and each Lua script touches keys of a single node.
+ */
+export class RedisKeys {
+  /** The `INCRBY` counter that hands out sequence numbers. */
+  readonly sequence: string;
+  /** Sorted set of every sequence number (score = member = sequence number). */
+  readonly log: string;
+  /** Hash from sequence number to the stored event record. */
+  readonly events: string;
+  /** Hash from event id to sequence number: idempotency and duplicate checks. */
+  readonly ids: string;
+  /** The version of this key layout, written by `migrate()`. */
+  readonly format: string;
+  readonly #base: string;
+
+  constructor(keyPrefix: string) {
+    this.#base = `{${keyPrefix}}`;
+    this.sequence = `${this.#base}sequence`;
+    this.log = `${this.#base}log`;
+    this.events = `${this.#base}events`;
+    this.ids = `${this.#base}ids`;
+    this.format = `${this.#base}format`;
+  }
+
+  /** Sorted set of a category's sequence numbers. */
+  category(category: string): string {
+    return `${this.#base}category:${category}`;
+  }
+
+  /** Sorted set of a stream's sequence numbers; an event's rank in it is its position. */
+  stream(target: Pick<StreamIdentifier, "category" | "stream">): string {
+    // JSON keeps "a:b" / "c" apart from "a" / "b:c".
+    return `${this.#base}stream:${JSON.stringify([target.category, target.stream])}`;
+  }
+
+  /** The sorted set a read of `target` pages through. */
+  index(target: EventTarget): string {
+    switch (target.type) {
+      case "log":
+        return this.log;
+      case "category":
+        return this.category(target.category);
+      case "stream":
+        return this.stream(target);
+    }
+  }
+
+  /** The `SCAN MATCH` pattern of every key of the store, with glob characters escaped. */
+  pattern(): string {
+    return `${this.#base.replace(/[*?[\]\\]/g, "\\$&")}*`;
+  }
+}
+
+/**
+ * Checks a key prefix: a non-empty string without braces, which would change
+ * the hash tag and so scatter the store over several cluster slots.
+ */
+export function validateKeyPrefix(keyPrefix: unknown): string {
+  if (typeof keyPrefix !== "string" || keyPrefix.length === 0) {
+    throw new TypeError(`keyPrefix must be a non-empty string, got ${String(keyPrefix)}`);
+  }
+  if (/[{}]/.test(keyPrefix)) {
+    throw new TypeError(`keyPrefix must not contain braces: the adapter wraps it in a hash tag itself, got ${JSON.stringify(keyPrefix)}`);
+  }
+  return keyPrefix;
+}

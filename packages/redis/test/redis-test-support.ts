@@ -1,0 +1,62 @@
+import { randomUUID } from "node:crypto";
+import { Cluster, Redis } from "ioredis";
+import { RedisKeys } from "../src/redis-keys.js";
+
+/** The Redis the tests talk to. */
+export const REDIS_URL = process.env.CHRONICLE_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** The nodes of the local Redis Cluster (`bash .ci/redis-cluster start`). */
+export const CLUSTER_NODES = (process.env.CHRONICLE_REDIS_CLUSTER_NODES ?? "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003")
+  .split(",")
+  .map((node) => {
+    const [host = "127.0.0.1", port = "6379"] = node.trim().split(":");
+    return { host, port: Number(port) };
+  });
+
+/** A key prefix no other test uses. */
+export function uniquePrefix(label = "test"): string {
+  return `chronicle-test:${label}:${randomUUID()}:`;
+}
+
+/**
+ * A client for the local Redis that fails fast instead of retrying for long,
+ * and rejects with a message naming the URL when Redis is unreachable.
+ */
+export async function connectRedis(): Promise<Redis> {
+  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    client.disconnect();
+    throw new Error(`Redis is unreachable at ${REDIS_URL} (set CHRONICLE_REDIS_URL): ${String(error)}`, { cause: error });
+  }
+  return client;
+}
+
+/** Deletes every key of the store under `keyPrefix`, on every master node of a cluster. */
+export async function deleteStore(client: Redis | Cluster, keyPrefix: string): Promise<void> {
+  const pattern = new RedisKeys(keyPrefix).pattern();
+  const nodes = client instanceof Cluster ? client.nodes("master") : [client];
+  for (const node of nodes) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await (client instanceof Cluster ? Promise.all(keys.map((key) => client.unlink(key))) : node.unlink(...keys));
+    } while (cursor !== "0");
+  }
+}
+
+/** Every key of the store under `keyPrefix` on a single node. */
+export async function storeKeys(client: Redis, keyPrefix: string): Promise<string[]> {
+  const pattern = new RedisKeys(keyPrefix).pattern();
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, found] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    keys.push(...found);
+  } while (cursor !== "0");
+  return keys.sort();
+}
