@@ -1,1 +1,3 @@
-export {};
+export { NewEventBuilder, newEvent } from "./new-event-builder.js";
+export { createRandom, type Random } from "./random.js";
+export { DEFAULT_STORED_EVENT_DATE, StoredEventBuilder, storedEvent } from "./stored-event-builder.js";
