@@ -1,0 +1,46 @@
+import { describeEventStorageAdapter } from "@chronicle/testing/vitest";
+import Database from "better-sqlite3";
+import { SqliteEventStorageAdapter } from "../src/index.js";
+import { removeTemporaryFiles, temporaryDatabaseFile } from "./temporary-files.js";
+
+// One file per test; adapters a test creates for itself share it.
+const files = new Map<string, string>();
+const fileOf = new WeakMap<SqliteEventStorageAdapter, string>();
+
+describeEventStorageAdapter({
+  name: "sqlite",
+  create: async ({ serialisationGuarantee, testId }) => {
+    const filename = files.get(testId) ?? temporaryDatabaseFile();
+    files.set(testId, filename);
+    const adapter = new SqliteEventStorageAdapter({ filename }, { serialisationGuarantee });
+    fileOf.set(adapter, filename);
+    return adapter;
+  },
+  cleanup: async () => removeTemporaryFiles(),
+  // Reads the table through a second connection, not through the adapter.
+  oracle: {
+    readAll: async (adapter) => {
+      const database = new Database(fileOf.get(adapter) as string, { readonly: true, fileMustExist: true });
+      try {
+        // A test whose saves all failed validation never touched the database, so the schema may not be there.
+        const created = database.prepare("SELECT 1 FROM sqlite_master WHERE name = 'chronicle_events'").get();
+        if (created === undefined) return [];
+        const rows = database.prepare("SELECT * FROM chronicle_events").all() as Record<string, number & string>[];
+        return rows.map((row) => ({
+          id: row.id,
+          name: row.name,
+          category: row.category,
+          stream: row.stream,
+          position: row.position,
+          sequenceNumber: BigInt(row.sequence_number),
+          payload: JSON.parse(row.payload),
+          metadata: JSON.parse(row.metadata),
+          occurredAt: new Date(row.occurred_at),
+          observedAt: new Date(row.observed_at),
+        }));
+      } finally {
+        database.close();
+      }
+    },
+  },
+});
