@@ -3,6 +3,19 @@ import Database from "better-sqlite3";
 import { SqliteEventStorageAdapter } from "../src/index.js";
 import { removeTemporaryFiles, temporaryDatabaseFile } from "./temporary-files.js";
 
+interface EventRow {
+  sequence_number: number;
+  id: string;
+  category: string;
+  stream: string;
+  position: number;
+  name: string;
+  payload: string;
+  metadata: string;
+  occurred_at: number;
+  observed_at: number;
+}
+
 // One file per test; adapters a test creates for itself share it.
 const files = new Map<string, string>();
 const fileOf = new WeakMap<SqliteEventStorageAdapter, string>();
@@ -25,7 +38,7 @@ describeEventStorageAdapter({
         // A test whose saves all failed validation never touched the database, so the schema may not be there.
         const created = database.prepare("SELECT 1 FROM sqlite_master WHERE name = 'chronicle_events'").get();
         if (created === undefined) return [];
-        const rows = database.prepare("SELECT * FROM chronicle_events").all() as Record<string, number & string>[];
+        const rows = database.prepare("SELECT * FROM chronicle_events").all() as EventRow[];
         return rows.map((row) => ({
           id: row.id,
           name: row.name,
