@@ -34,19 +34,32 @@ const PATTERN: readonly StreamIdentifier[] = [
   WORLD_STREAMS.sibling,
 ];
 
-/** How many events the scan world holds. */
-export const WORLD_SIZE = PATTERN.length * 3;
+const OPENING_SAVE_SIZE = 4;
 
-/** Saves the scan world (24 events, one save each) and returns what was stored, in save order. */
+/** How many events the scan world holds. */
+export const WORLD_SIZE = OPENING_SAVE_SIZE + PATTERN.length * 3;
+
+function worldEvent(index: number) {
+  return newEvent()
+    .withName(WORLD_NAMES[index % WORLD_NAMES.length] as string)
+    .withPayload({ index })
+    .build();
+}
+
+/**
+ * Saves the scan world (28 events: one save of four to the main stream, so its
+ * sequence numbers start out consecutive, then one save per event, interleaved)
+ * and returns what was stored, in save order.
+ */
 export async function seedWorld(adapter: EventStorageAdapter): Promise<StoredEvent[]> {
-  const stored: StoredEvent[] = [];
-  for (let index = 0; index < WORLD_SIZE; index += 1) {
+  const stored = await append(
+    adapter,
+    WORLD_STREAMS.main,
+    Array.from({ length: OPENING_SAVE_SIZE }, (_, index) => worldEvent(index)),
+  );
+  for (let index = OPENING_SAVE_SIZE; index < WORLD_SIZE; index += 1) {
     const target = PATTERN[index % PATTERN.length] as StreamIdentifier;
-    const event = newEvent()
-      .withName(WORLD_NAMES[index % WORLD_NAMES.length] as string)
-      .withPayload({ index })
-      .build();
-    stored.push(...(await append(adapter, target, [event])));
+    stored.push(...(await append(adapter, target, [worldEvent(index)])));
   }
   return stored;
 }

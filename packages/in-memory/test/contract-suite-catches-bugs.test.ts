@@ -1,0 +1,271 @@
+import type {
+  AdapterCapabilities,
+  EventStorageAdapter,
+  EventTarget,
+  SaveOptions,
+  ScanOptions,
+  StoredEvent,
+  StreamWrite,
+} from "@chronicle/core";
+import { type ContractContext, type ContractTestId, runContractTest } from "@chronicle/testing/vitest";
+import { describe, expect, it } from "vitest";
+import { InMemoryEventStorageAdapter } from "../src/index.js";
+
+// The contract suite is only worth running if it fails on adapters that break
+// the contract. Each class below is the reference adapter with one deliberate
+// bug; the tests check that the contract tests aimed at that bug fail on it and
+// pass on the real adapter.
+
+/** Passes every call through to a real in-memory adapter. */
+class DelegatingAdapter implements EventStorageAdapter {
+  protected readonly inner: InMemoryEventStorageAdapter;
+
+  constructor(context: ContractContext) {
+    this.inner = new InMemoryEventStorageAdapter({ serialisationGuarantee: context.serialisationGuarantee });
+  }
+
+  get capabilities(): AdapterCapabilities {
+    return this.inner.capabilities;
+  }
+
+  save(writes: readonly StreamWrite[], options?: SaveOptions): Promise<StoredEvent[][]> {
+    return this.inner.save(writes, options);
+  }
+
+  latest(target: EventTarget): Promise<StoredEvent | undefined> {
+    return this.inner.latest(target);
+  }
+
+  scan(target: EventTarget, options?: ScanOptions): AsyncIterable<StoredEvent> {
+    return this.inner.scan(target, options);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** Bug (a): drops every write condition, so every write goes through. */
+class IgnoresConditions extends DelegatingAdapter {
+  override save(writes: readonly StreamWrite[], options?: SaveOptions): Promise<StoredEvent[][]> {
+    return this.inner.save(
+      writes.map(({ target, events }) => ({ target, events })),
+      options,
+    );
+  }
+}
+
+/** Bug (b): scans leave out the event with sequence number 3. */
+class SkipsAnEvent extends DelegatingAdapter {
+  override scan(target: EventTarget, options?: ScanOptions): AsyncIterable<StoredEvent> {
+    const inner = this.inner;
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const event of inner.scan(target, options)) {
+          if (event.sequenceNumber !== 3n) yield event;
+        }
+      },
+    };
+  }
+}
+
+/** Bug (b'): pages by keyset with an off-by-one, skipping the event after each full page. */
+class SkipsAtPageBoundaries extends DelegatingAdapter {
+  override scan(target: EventTarget, options: ScanOptions = {}): AsyncIterable<StoredEvent> {
+    const inner = this.inner;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const pageSize = options.pageSize ?? 500;
+        const backwards = options.direction === "backwards";
+        let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+        let after = options.after;
+        let before = options.before;
+        while (remaining > 0) {
+          const limit = Math.min(pageSize, remaining);
+          const page: StoredEvent[] = [];
+          for await (const event of inner.scan(target, { ...options, after, before, limit, pageSize: limit })) page.push(event);
+          yield* page;
+          remaining -= page.length;
+          const last = page.at(-1);
+          if (last === undefined || page.length < limit) return;
+          if (backwards) before = last.sequenceNumber - 1n;
+          else after = last.sequenceNumber + 1n;
+        }
+      },
+    };
+  }
+}
+
+/** Bug (c): ignores event ids, so a retried save stores its events again. */
+class IgnoresIds extends DelegatingAdapter {
+  #attempt = 0;
+
+  override async save(writes: readonly StreamWrite[], options?: SaveOptions): Promise<StoredEvent[][]> {
+    // Every attempt stores the ids under a fresh disguise, so none is ever found again.
+    this.#attempt += 1;
+    const disguised = writes.map((write) => ({
+      ...write,
+      events: write.events.map((event, index) => (event.id === undefined ? event : { ...event, id: `${event.id}~${this.#attempt}.${index}` })),
+    }));
+    return (await this.inner.save(disguised, options)).map((events) => events.map(undisguise));
+  }
+
+  override async latest(target: EventTarget): Promise<StoredEvent | undefined> {
+    const event = await this.inner.latest(target);
+    return event === undefined ? undefined : undisguise(event);
+  }
+
+  override scan(target: EventTarget, options?: ScanOptions): AsyncIterable<StoredEvent> {
+    const inner = this.inner;
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const event of inner.scan(target, options)) yield undisguise(event);
+      },
+    };
+  }
+}
+
+function undisguise(event: StoredEvent): StoredEvent {
+  return { ...event, id: event.id.replace(/~\d+\.\d+$/, "") };
+}
+
+/** Bug (d): saves a multi-stream save one write at a time, so a later failure leaves earlier writes stored. */
+class SavesWritesOneByOne extends DelegatingAdapter {
+  override async save(writes: readonly StreamWrite[], options?: SaveOptions): Promise<StoredEvent[][]> {
+    const results: StoredEvent[][] = [];
+    for (const write of writes) results.push(...(await this.inner.save([write], options)));
+    return results;
+  }
+}
+
+/** Bug (e): `close()` does nothing. */
+class NeverCloses extends DelegatingAdapter {
+  override async close(): Promise<void> {}
+}
+
+interface BrokenCopy {
+  readonly bug: string;
+  readonly create: (context: ContractContext) => EventStorageAdapter;
+  /** Contract tests that must catch the bug. */
+  readonly caughtBy: readonly ContractTestId[];
+  /** Contract tests unrelated to the bug, which must still pass: the copy is broken in one way only. */
+  readonly unaffected: readonly ContractTestId[];
+}
+
+const brokenCopies: readonly BrokenCopy[] = [
+  {
+    bug: "(a) write conditions are not checked",
+    create: (context) => new IgnoresConditions(context),
+    caughtBy: [
+      "conditions.stream-is-empty.rejects-existing-stream",
+      "conditions.stream-exists.rejects-empty-stream",
+      "conditions.position-is.rejects-stale",
+      "conditions.position-is.rejects-ahead",
+      "conditions.position-is.rejects-empty-stream",
+      "conditions.all-of.rejects-when-one-fails",
+      "conditions.any-of.rejects-when-none-holds",
+      "conditions.nested.rejects",
+      "conditions.unmet-stores-nothing",
+      "conditions.checked-on-a-write-without-events",
+      "save.multi-stream.failing-condition-stores-nothing",
+      "save.multi-stream.guard-write-fails",
+      "concurrency.position-is-race.log",
+      "concurrency.position-is-race.stream",
+      "concurrency.stream-is-empty-race",
+    ],
+    unaffected: ["conditions.position-is.holds", "scan.log.forwards", "idempotency.retry-returns-stored-events", "round-trip.unicode-payload"],
+  },
+  {
+    bug: "(b) a scan skips an event",
+    create: (context) => new SkipsAnEvent(context),
+    caughtBy: [
+      "scan.log.forwards",
+      "scan.log.backwards",
+      "scan.category.forwards",
+      "scan.stream.forwards",
+      "scan.stream.to-position",
+      "scan.log.every-event-once",
+      "save.positions-per-stream",
+      "save.sequence-numbers-increase",
+      "concurrency.tailing-reader.log",
+      "concurrency.interleaved-writers.log",
+    ],
+    unaffected: ["scan.log.after-last", "latest.log.newest-event", "validation.payload.nan", "close.save-rejects"],
+  },
+  {
+    bug: "(b') keyset paging skips the event after each page",
+    create: (context) => new SkipsAtPageBoundaries(context),
+    caughtBy: [
+      "scan.log.page-size",
+      "scan.log.page-size-backwards",
+      "scan.category.page-size",
+      "scan.stream.page-size",
+      "scan.stream.positions-with-page-size-and-limit",
+      "scan.log.combined",
+      "scan.log.every-event-once",
+      "concurrency.tailing-reader.log",
+      "concurrency.tailing-reader.stream",
+    ],
+    unaffected: ["scan.log.forwards", "scan.stream.from-and-to-position", "scan.log.limit", "round-trip.random-events"],
+  },
+  {
+    bug: "(c) event ids are not checked, so retries store events again",
+    create: (context) => new IgnoresIds(context),
+    caughtBy: [
+      "idempotency.retry-returns-stored-events",
+      "idempotency.retry-with-position-is",
+      "idempotency.retry-with-stream-is-empty",
+      "idempotency.retry-multi-stream",
+      "idempotency.different-payload-rejects",
+      "idempotency.different-name-rejects",
+      "idempotency.different-metadata-rejects",
+      "idempotency.different-stream-rejects",
+      "idempotency.some-ids-stored-rejects",
+      "idempotency.different-order-rejects",
+      "idempotency.same-id-twice-in-one-save-rejects",
+      "idempotency.checked-before-conditions",
+      "concurrency.identical-retries-race",
+    ],
+    unaffected: ["conditions.position-is.rejects-stale", "scan.category.forwards", "round-trip.default-id-is-uuid-v7", "close.save-rejects"],
+  },
+  {
+    bug: "(d) a multi-stream save is not atomic",
+    create: (context) => new SavesWritesOneByOne(context),
+    caughtBy: [
+      "save.multi-stream.failing-condition-stores-nothing",
+      "save.multi-stream.guard-write-fails",
+      "idempotency.duplicate-rejects-whole-save",
+    ],
+    unaffected: ["save.multi-stream.atomic-success", "conditions.position-is.rejects-stale", "scan.log.forwards"],
+  },
+  {
+    bug: "(e) close() does not close",
+    create: (context) => new NeverCloses(context),
+    caughtBy: ["close.save-rejects", "close.latest-rejects", "close.scan-rejects", "close.async-dispose-closes", "close.await-using"],
+    unaffected: ["save.returns-stored-events", "latest.stream.newest-event"],
+  },
+];
+
+const real = async (context: ContractContext) => new InMemoryEventStorageAdapter({ serialisationGuarantee: context.serialisationGuarantee });
+
+describe("the contract suite catches broken adapters", () => {
+  for (const copy of brokenCopies) {
+    describe(copy.bug, () => {
+      for (const id of copy.caughtBy) {
+        it(`${id} fails on the broken copy and passes on the real adapter`, async () => {
+          await expect(runContractTest(id, { create: async (context) => copy.create(context) })).rejects.toThrow();
+          await expect(runContractTest(id, { create: real })).resolves.toBeUndefined();
+        });
+      }
+      it("leaves unrelated contract tests passing", async () => {
+        for (const id of copy.unaffected) {
+          await expect(runContractTest(id, { create: async (context) => copy.create(context) }), id).resolves.toBeUndefined();
+        }
+      });
+    });
+  }
+});
