@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { Cluster, Redis } from "ioredis";
 import { RedisKeys } from "../src/redis-keys.js";
 
@@ -59,4 +60,41 @@ export async function storeKeys(client: Redis, keyPrefix: string): Promise<strin
     keys.push(...found);
   } while (cursor !== "0");
   return keys.sort();
+}
+
+/**
+ * A TCP proxy in front of the local Redis that a test can cut (every
+ * connection dropped, new ones refused) and restore: a network outage on demand.
+ */
+export interface OutageProxy {
+  readonly port: number;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts an `OutageProxy` on a free loopback port. */
+export async function startOutageProxy(): Promise<OutageProxy> {
+  const target = new URL(REDIS_URL);
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => socket.destroy());
+    }
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  await listen(0);
+  const port = (server.address() as AddressInfo).port;
+  const stop = async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    await closed;
+  };
+  return { port, cut: stop, restore: () => listen(port), close: async () => (server.listening ? stop() : undefined) };
 }
