@@ -109,7 +109,9 @@ class IgnoresIds extends DelegatingAdapter {
     this.#attempt += 1;
     const disguised = writes.map((write) => ({
       ...write,
-      events: write.events.map((event, index) => (event.id === undefined ? event : { ...event, id: `${event.id}~${this.#attempt}.${index}` })),
+      events: write.events.map((event, index) =>
+        event.id === undefined ? event : { ...event, id: `${event.id}~${this.#attempt}.${index}` },
+      ),
     }));
     return (await this.inner.save(disguised, options)).map((events) => events.map(undisguise));
   }
@@ -177,7 +179,12 @@ const brokenCopies: readonly BrokenCopy[] = [
       "concurrency.position-is-race.stream",
       "concurrency.stream-is-empty-race",
     ],
-    unaffected: ["conditions.position-is.holds", "scan.log.forwards", "idempotency.retry-returns-stored-events", "round-trip.unicode-payload"],
+    unaffected: [
+      "conditions.position-is.holds",
+      "scan.log.forwards",
+      "idempotency.retry-returns-stored-events",
+      "round-trip.unicode-payload",
+    ],
   },
   {
     bug: "(b) a scan skips an event",
@@ -230,7 +237,12 @@ const brokenCopies: readonly BrokenCopy[] = [
       "idempotency.checked-before-conditions",
       "concurrency.identical-retries-race",
     ],
-    unaffected: ["conditions.position-is.rejects-stale", "scan.category.forwards", "round-trip.default-id-is-uuid-v7", "close.save-rejects"],
+    unaffected: [
+      "conditions.position-is.rejects-stale",
+      "scan.category.forwards",
+      "round-trip.default-id-is-uuid-v7",
+      "close.save-rejects",
+    ],
   },
   {
     bug: "(d) a multi-stream save is not atomic",
@@ -250,7 +262,8 @@ const brokenCopies: readonly BrokenCopy[] = [
   },
 ];
 
-const real = async (context: ContractContext) => new InMemoryEventStorageAdapter({ serialisationGuarantee: context.serialisationGuarantee });
+const real = async (context: ContractContext) =>
+  new InMemoryEventStorageAdapter({ serialisationGuarantee: context.serialisationGuarantee });
 
 describe("the contract suite catches broken adapters", () => {
   for (const copy of brokenCopies) {

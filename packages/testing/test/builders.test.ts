@@ -18,7 +18,14 @@ describe("newEvent()", () => {
       .occurredAt(occurredAt)
       .observedAt(observedAt)
       .build();
-    expect(event).toEqual({ name: "profile-created", payload: { name: "Joe" }, id: "event-1", metadata: { actor: "admin" }, occurredAt, observedAt });
+    expect(event).toEqual({
+      name: "profile-created",
+      payload: { name: "Joe" },
+      id: "event-1",
+      metadata: { actor: "admin" },
+      occurredAt,
+      observedAt,
+    });
     expect(event.payload.name).toBe("Joe");
   });
 

@@ -1,6 +1,12 @@
 import type { AdapterCapabilities, EventStorageAdapter, SerialisationGuarantee } from "@chronicle/core";
 import { afterAll, describe, it } from "vitest";
-import { CONTRACT_GROUPS, type ContractConcurrency, type ContractContext, type ContractGroup, type ContractOracle } from "./contract-test.js";
+import {
+  CONTRACT_GROUPS,
+  type ContractConcurrency,
+  type ContractContext,
+  type ContractGroup,
+  type ContractOracle,
+} from "./contract-test.js";
 import { type ContractTestId, contractTestIdsOf, contractTests } from "./registry.js";
 import { runContractTest } from "./run-contract-test.js";
 
@@ -75,7 +81,9 @@ export function describeContractGroups<A extends EventStorageAdapter>(
   });
 }
 
-async function probeCapabilities<A extends EventStorageAdapter>(options: DescribeEventStorageAdapterOptions<A>): Promise<AdapterCapabilities> {
+async function probeCapabilities<A extends EventStorageAdapter>(
+  options: DescribeEventStorageAdapterOptions<A>,
+): Promise<AdapterCapabilities> {
   const adapter = await options.create({ serialisationGuarantee: "log", testId: "capabilities" });
   try {
     // Copied, since the adapter is closed before the tests read it.
@@ -112,7 +120,8 @@ function checkOptions<A extends EventStorageAdapter>(options: DescribeEventStora
     if (typeof reason !== "string" || reason.trim() === "") throw new Error(`skip of ${id} needs a reason`);
   }
   for (const [group, reason] of Object.entries(options.skipGroups ?? {})) {
-    if (!(CONTRACT_GROUPS as readonly string[]).includes(group)) throw new Error(`skipGroups names an unknown group ${JSON.stringify(group)}`);
+    if (!(CONTRACT_GROUPS as readonly string[]).includes(group))
+      throw new Error(`skipGroups names an unknown group ${JSON.stringify(group)}`);
     if (typeof reason !== "string" || reason.trim() === "") throw new Error(`skipGroups of ${group} needs a reason`);
   }
 }

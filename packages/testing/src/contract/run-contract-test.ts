@@ -25,7 +25,10 @@ export interface RunContractTestOptions<A extends EventStorageAdapter = EventSto
  * the adapter keeps the contract; rejects with the failed expectation otherwise.
  * Throws when the adapter declares it lacks what the test needs.
  */
-export async function runContractTest<A extends EventStorageAdapter>(id: ContractTestId, options: RunContractTestOptions<A>): Promise<void> {
+export async function runContractTest<A extends EventStorageAdapter>(
+  id: ContractTestId,
+  options: RunContractTestOptions<A>,
+): Promise<void> {
   const test = contractTests[id];
   if (test === undefined) throw new Error(`unknown contract test id ${JSON.stringify(id)}`);
   const serialisationGuarantee = test.serialisationGuarantee ?? options.serialisationGuarantee ?? "log";
@@ -41,7 +44,9 @@ export async function runContractTest<A extends EventStorageAdapter>(id: Contrac
       throw new Error(`contract test ${id} needs multiStreamWrites, which the adapter declares it lacks`);
     }
     if (test.serialisationGuarantee !== undefined && !adapter.capabilities.serialisationGuarantees.includes(test.serialisationGuarantee)) {
-      throw new Error(`contract test ${id} needs the ${test.serialisationGuarantee} serialisation guarantee, which the adapter does not declare`);
+      throw new Error(
+        `contract test ${id} needs the ${test.serialisationGuarantee} serialisation guarantee, which the adapter does not declare`,
+      );
     }
     const oracle = options.oracle;
     const context: ContractTestContext = {
@@ -54,7 +59,9 @@ export async function runContractTest<A extends EventStorageAdapter>(id: Contrac
       hasOracle: oracle !== undefined,
       persisted: async (): Promise<StoredEvent[]> => {
         const events = oracle === undefined ? await collect(adapter.scan(logIdentifier())) : await oracle.readAll(adapter);
-        return [...events].sort((left, right) => (left.sequenceNumber < right.sequenceNumber ? -1 : left.sequenceNumber > right.sequenceNumber ? 1 : 0));
+        return [...events].sort((left, right) =>
+          left.sequenceNumber < right.sequenceNumber ? -1 : left.sequenceNumber > right.sequenceNumber ? 1 : 0,
+        );
       },
     };
     await test.run(context);

@@ -153,7 +153,10 @@ export const concurrencyTests = defineTests("concurrency", {
   "concurrency.stream-is-empty-race": async ({ adapter, concurrency }) => {
     const target = stream("races", "fresh");
     const outcomes = await settleAll(
-      Array.from({ length: concurrency.writers }, (_, writer) => () => append(adapter, target, [newEvent().withName(`writer-${writer}`).build()], streamIsEmpty())),
+      Array.from(
+        { length: concurrency.writers },
+        (_, writer) => () => append(adapter, target, [newEvent().withName(`writer-${writer}`).build()], streamIsEmpty()),
+      ),
     );
     expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
     for (const outcome of outcomes) {
@@ -166,7 +169,9 @@ export const concurrencyTests = defineTests("concurrency", {
     const { adapter, concurrency, random } = context;
     const target = stream("races", "retried");
     const batch = [0, 1].map((index) => newEvent().withId(random.uuid()).withName("retried").withPayload({ index }).build());
-    const outcomes = await settleAll(Array.from({ length: concurrency.writers }, () => () => append(adapter, target, batch, streamIsEmpty())));
+    const outcomes = await settleAll(
+      Array.from({ length: concurrency.writers }, () => () => append(adapter, target, batch, streamIsEmpty())),
+    );
     const results = outcomes.map((outcome) => (outcome.status === "fulfilled" ? outcome.value : outcome.reason));
     const stored = await read(adapter, target);
     expect(stored).toHaveLength(2);

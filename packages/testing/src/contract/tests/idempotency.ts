@@ -56,8 +56,12 @@ export const idempotencyTests = defineTests("idempotency", {
   },
   "idempotency.metadata-key-order-does-not-matter": async ({ adapter, random }) => {
     const id = random.uuid();
-    const first = await append(adapter, TARGET, [{ id, name: "tagged", payload: { a: 1, b: [1, { c: 2, d: 3 }] }, metadata: { x: 1, y: 2 } }]);
-    const retried = await append(adapter, TARGET, [{ id, name: "tagged", payload: { b: [1, { d: 3, c: 2 }], a: 1 }, metadata: { y: 2, x: 1 } }]);
+    const first = await append(adapter, TARGET, [
+      { id, name: "tagged", payload: { a: 1, b: [1, { c: 2, d: 3 }] }, metadata: { x: 1, y: 2 } },
+    ]);
+    const retried = await append(adapter, TARGET, [
+      { id, name: "tagged", payload: { b: [1, { d: 3, c: 2 }], a: 1 }, metadata: { y: 2, x: 1 } },
+    ]);
     expect(retried).toEqual(first);
   },
   "idempotency.retry-multi-stream": {

@@ -21,7 +21,7 @@ const UNICODE_STRINGS = [
   "combining e\u0301 a\u0308 n\u0303",
   "RTL שלום مرحبا",
   "NUL inside \u0000 a string",
-  'quotes " and \' and `',
+  "quotes \" and ' and `",
   "backslashes \\ \\\\ \\u0041 \\n",
   "control \n\r\t\b\f characters",
   "astral 𝄞 𐍈",
@@ -107,14 +107,27 @@ export const roundTripTests = defineTests("round-trip", {
     await expectEverywhere(context, TARGET, saved);
   },
   "round-trip.numbers": async (context) => {
-    const numbers = [0, 1, -1, 0.1, 1 / 3, -2.5e-7, 1.7976931348623157e308, 5e-324, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 1e21, 123456.789];
+    const numbers = [
+      0,
+      1,
+      -1,
+      0.1,
+      1 / 3,
+      -2.5e-7,
+      1.7976931348623157e308,
+      5e-324,
+      Number.MAX_SAFE_INTEGER,
+      Number.MIN_SAFE_INTEGER,
+      1e21,
+      123456.789,
+    ];
     await roundTrip(context, newEvent().withPayload({ numbers }).build());
   },
   "round-trip.large-payload": {
     timeout: 60_000,
     run: async (context) => {
       // About 1 MiB of JSON, with multi-byte characters, in one event.
-      const chunk = "Chronicle 日本 🎉 \\ \" ".repeat(32);
+      const chunk = 'Chronicle 日本 🎉 \\ " '.repeat(32);
       const items = Array.from({ length: 1200 }, (_, index) => ({ index, text: chunk }));
       const payload = { items };
       expect(new TextEncoder().encode(JSON.stringify(payload)).length).toBeGreaterThan(1024 * 1024);
@@ -122,7 +135,12 @@ export const roundTripTests = defineTests("round-trip", {
     },
   },
   "round-trip.metadata": async (context) => {
-    const metadata = { correlationId: "c-1", actor: { id: 7, roles: ["admin", "🎉"] }, flags: [true, false, null], note: UNICODE_STRINGS[4] as string };
+    const metadata = {
+      correlationId: "c-1",
+      actor: { id: 7, roles: ["admin", "🎉"] },
+      flags: [true, false, null],
+      note: UNICODE_STRINGS[4] as string,
+    };
     const stored = await roundTrip(context, newEvent().withPayload({}).withMetadata(metadata).build());
     expect(stored.metadata).toEqual(metadata);
   },
@@ -155,8 +173,9 @@ export const roundTripTests = defineTests("round-trip", {
     const before = Date.now();
     const stored = await saveAndRead(adapter, newEvent().build());
     const after = Date.now();
-    expect(stored.observedAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
-    expect(stored.observedAt.getTime()).toBeLessThanOrEqual(after + 1000);
+    // A minute either way allows for a store that reads its database server's clock.
+    expect(stored.observedAt.getTime()).toBeGreaterThanOrEqual(before - 60_000);
+    expect(stored.observedAt.getTime()).toBeLessThanOrEqual(after + 60_000);
     expectSameInstant(stored.occurredAt, stored.observedAt);
   },
   "round-trip.occurred-at-defaults-to-observed-at": async ({ adapter }) => {
@@ -186,7 +205,8 @@ export const roundTripTests = defineTests("round-trip", {
     payload.nested.value = "after";
     metadata.tag = "after";
     occurredAt.setFullYear(1999);
-    (saved?.payload as { list: number[] }).list.push(4);
+    // Mutating what save returned must not reach the store either.
+    if (saved !== undefined) (saved.payload as { list: number[] }).list.push(4);
     const [stored] = await read(adapter, TARGET);
     expect(stored?.payload).toEqual({ list: [1, 2], nested: { value: "before" } });
     expect(stored?.metadata).toEqual({ tag: "before" });

@@ -1,7 +1,16 @@
 import { logIdentifier, positionIs, streamExists, streamIsEmpty } from "@chronicle/core";
 import { expect } from "vitest";
 import { defineTests } from "../define-tests.js";
-import { append, events, expectContiguousPositions, expectIncreasingSequenceNumbers, expectRejection, places, read, stream } from "../helpers.js";
+import {
+  append,
+  events,
+  expectContiguousPositions,
+  expectIncreasingSequenceNumbers,
+  expectRejection,
+  places,
+  read,
+  stream,
+} from "../helpers.js";
 
 const A = stream("ledgers", "a");
 const B = stream("ledgers", "b");

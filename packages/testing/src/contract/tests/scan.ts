@@ -67,7 +67,12 @@ function commonScanTests<G extends ContractGroup & `scan.${string}`>(
     },
     backwards: check(() => ({ direction: "backwards" })),
     empty: async (context) => {
-      const target = kind === "log" ? worldTarget("log") : kind === "category" ? { type: "category" as const, category: "nothing-here" } : stream("orders", "nobody");
+      const target =
+        kind === "log"
+          ? worldTarget("log")
+          : kind === "category"
+            ? { type: "category" as const, category: "nothing-here" }
+            : stream("orders", "nobody");
       if (kind !== "log") await seedWorld(context.adapter);
       expect(await read(context.adapter, target)).toEqual([]);
       expect(await read(context.adapter, target, { direction: "backwards" })).toEqual([]);
@@ -79,7 +84,7 @@ function commonScanTests<G extends ContractGroup & `scan.${string}`>(
     "before-backwards": check((world) => ({ before: sequenceAt(world, kind, 7), direction: "backwards" })),
     "after-last": async (context) => {
       const world = await seedWorld(context.adapter);
-      const last = world.reduce((max, event) => (event.sequenceNumber > max ? event.sequenceNumber : max), 0n);
+      const last = expectedScan(world, worldTarget("log")).at(-1)?.sequenceNumber ?? 0n;
       expect(await read(context.adapter, worldTarget(kind), { after: last })).toEqual([]);
       expect(await read(context.adapter, worldTarget(kind), { after: last, direction: "backwards" })).toEqual([]);
     },

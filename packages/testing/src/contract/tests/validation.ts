@@ -88,11 +88,16 @@ export const validationTests = defineTests("validation", {
   "validation.position-is.fraction": withCondition({ type: "positionIs", position: 1.5 }),
   "validation.position-is.nan": withCondition({ type: "positionIs", position: Number.NaN }),
   "validation.position-is.not-a-number": withCondition({ type: "positionIs", position: "3" }),
-  "validation.position-is.nested-invalid": withCondition({ type: "anyOf", conditions: [{ type: "streamExists" }, { type: "positionIs", position: -2 }] }),
+  "validation.position-is.nested-invalid": withCondition({
+    type: "anyOf",
+    conditions: [{ type: "streamExists" }, { type: "positionIs", position: -2 }],
+  }),
   "validation.condition.unknown-type": withCondition({ type: "streamIsFull" }),
   "validation.condition.not-an-object": withCondition("streamIsEmpty"),
   "validation.target.not-a-stream": rejects(() => [{ target: categoryIdentifier("forms"), events: events(1) }]),
-  "validation.bad-event-among-good-ones": rejects(() => [{ target: TARGET, events: [...events(3), { name: "late-bad", payload: { n: Number.NaN } }] }]),
+  "validation.bad-event-among-good-ones": rejects(() => [
+    { target: TARGET, events: [...events(3), { name: "late-bad", payload: { n: Number.NaN } }] },
+  ]),
   "validation.events-not-an-array": rejects(() => [{ target: TARGET, events: { name: "not-a-list", payload: {} } }]),
   "validation.bad-event-after-valid-write": {
     requires: "multiStreamWrites",
