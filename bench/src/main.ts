@@ -7,6 +7,7 @@ import { inMemorySuite } from "./in-memory.js";
  */
 const suites: Record<string, () => Promise<BenchSuite>> = {
   "in-memory": async () => inMemorySuite,
+  sqlite: async () => (await import("./sqlite.js")).sqliteSuite,
 };
 
 const requested = process.argv.slice(2).filter((argument) => !argument.startsWith("-"));
