@@ -100,10 +100,24 @@ export class ClosedError extends ChronicleError {
   }
 }
 
+/** The error class behind each code, so matching on a code gives the facts that error carries. */
+export interface ChronicleErrorByCode {
+  UNMET_WRITE_CONDITION: UnmetWriteConditionError;
+  DUPLICATE_EVENT_ID: DuplicateEventIdError;
+  INVALID_INPUT: InvalidInputError;
+  UNAVAILABLE: UnavailableError;
+  CLOSED: ClosedError;
+}
+
 /**
- * Whether `error` is a Chronicle error (optionally with the given code). Works
- * across two installed copies of `@chronicle/core`, where `instanceof` does not.
+ * Whether `error` is a Chronicle error with the given code, typed as that
+ * code's error (`isChronicleError(error, "UNMET_WRITE_CONDITION")` gives access
+ * to `latestPosition`). Works across two installed copies of `@chronicle/core`,
+ * where `instanceof` does not.
  */
+export function isChronicleError<Code extends ChronicleErrorCode>(error: unknown, code: Code): error is ChronicleErrorByCode[Code];
+/** Whether `error` is a Chronicle error of any code. */
+export function isChronicleError(error: unknown): error is ChronicleError;
 export function isChronicleError(error: unknown, code?: ChronicleErrorCode): error is ChronicleError {
   if (typeof error !== "object" || error === null) return false;
   const candidate = error as { code?: unknown; retryable?: unknown };

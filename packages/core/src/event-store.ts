@@ -70,10 +70,10 @@ export class EventReader<Target extends EventTarget = EventTarget> {
     const { adapter } = this.store;
     const target = this.target;
     return {
-      [Symbol.asyncIterator]: () => {
+      async *[Symbol.asyncIterator]() {
         // Options are checked on the first step, so a bad one rejects like any other failure.
         normaliseScanOptions(target, options);
-        return adapter.scan(target, options)[Symbol.asyncIterator]();
+        yield* adapter.scan(target, options);
       },
     };
   }
@@ -102,7 +102,7 @@ export class StreamHandle extends EventReader<StreamIdentifier> {
   }
 
   /** Appends events if the condition holds; returns them as stored. */
-  async publish<Payload extends JsonValue = JsonValue>(options: StreamPublishOptions<Payload>): Promise<StoredEvent<Payload>[]> {
+  async publish<Payload extends JsonValue = JsonValue>(options: StreamPublishOptions<NoInfer<Payload>>): Promise<StoredEvent<Payload>[]> {
     const [stored] = await this.store.publish({
       writes: [{ target: this.target, events: options?.events, condition: options?.condition }],
       signal: options?.signal,
@@ -126,7 +126,7 @@ export class CategoryHandle extends EventReader<CategoryIdentifier> {
   /** Appends to several streams of this category atomically: every condition holds and all are stored, or nothing is. */
   async publish(options: CategoryPublishOptions): Promise<Record<string, StoredEvent[]>> {
     const streams = options?.streams;
-    if (typeof streams !== "object" || streams === null) {
+    if (typeof streams !== "object" || streams === null || Array.isArray(streams)) {
       throw new InvalidInputError("publish needs { streams: { [stream]: { events, condition } } }");
     }
     const names = Object.keys(streams);

@@ -11,6 +11,7 @@ export type {
 export { type Clock, systemClock } from "./clock.js";
 export {
   ChronicleError,
+  type ChronicleErrorByCode,
   type ChronicleErrorCode,
   type ChronicleErrorOptions,
   ClosedError,

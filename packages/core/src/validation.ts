@@ -161,7 +161,8 @@ export function prepareWrites(writes: unknown, options: PrepareWritesOptions = {
   let now: Date | undefined;
   const streams = new Set<string>();
   const ids = new Set<string>();
-  return writes.map((write: unknown, writeIndex): PreparedWrite => {
+  // Array.from visits holes of sparse arrays (as undefined), which map would skip unchecked.
+  return Array.from(writes as unknown[], (write, writeIndex): PreparedWrite => {
     const path = `writes[${writeIndex}]`;
     if (typeof write !== "object" || write === null) throw new InvalidInputError(`${path} must be an object, got ${describeValue(write)}`);
     const candidate = write as { target?: unknown; events?: unknown; condition?: unknown };
@@ -175,7 +176,7 @@ export function prepareWrites(writes: unknown, options: PrepareWritesOptions = {
     if (!Array.isArray(candidate.events)) {
       throw new InvalidInputError(`${path}.events must be an array, got ${describeValue(candidate.events)}`);
     }
-    const events = candidate.events.map((event: unknown, eventIndex): PreparedEvent => {
+    const events = Array.from(candidate.events as unknown[], (event, eventIndex): PreparedEvent => {
       const eventPath = `${path}.events[${eventIndex}]`;
       if (typeof event !== "object" || event === null) {
         throw new InvalidInputError(`${eventPath} must be an object, got ${describeValue(event)}`);
@@ -266,7 +267,7 @@ export function normaliseScanOptions(target: EventTarget, options: ScanOptions =
   if (options.names !== undefined) {
     if (!Array.isArray(options.names))
       throw new InvalidInputError(`names must be an array of event names, got ${describeValue(options.names)}`);
-    names = [...new Set(options.names.map((name: unknown, index) => validateName(name, `names[${index}]`)))];
+    names = [...new Set(Array.from(options.names as unknown[], (name, index) => validateName(name, `names[${index}]`)))];
   }
   const signal = options.signal;
   if (signal !== undefined && (typeof signal !== "object" || signal === null || typeof signal.aborted !== "boolean")) {

@@ -123,7 +123,9 @@ export function validateCondition(condition: unknown, path = "condition", depth 
       if (!Array.isArray(candidate.conditions)) {
         throw new InvalidInputError(`${path}: ${candidate.type} needs an array of conditions`);
       }
-      const conditions = candidate.conditions.map((nested, index) => validateCondition(nested, `${path}.conditions[${index}]`, depth + 1));
+      const conditions = Array.from(candidate.conditions as unknown[], (nested, index) =>
+        validateCondition(nested, `${path}.conditions[${index}]`, depth + 1),
+      );
       return Object.freeze({ type: candidate.type, conditions: Object.freeze(conditions) });
     }
     default:

@@ -105,3 +105,13 @@ describe("isChronicleError", () => {
     }
   });
 });
+
+describe("isChronicleError narrowing by code", () => {
+  it("gives the facts of the code's error", () => {
+    const error: unknown = new UnmetWriteConditionError(streamIdentifier("profiles", "joe"), positionIs(2), 4);
+    if (!isChronicleError(error, "UNMET_WRITE_CONDITION")) throw new Error("expected a match");
+    // Typed as UnmetWriteConditionError: these properties type-check without a cast.
+    expect([error.latestPosition, error.target.stream, error.condition]).toEqual([4, "joe", positionIs(2)]);
+    expect(isChronicleError(error, "CLOSED")).toBe(false);
+  });
+});

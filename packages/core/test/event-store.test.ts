@@ -424,3 +424,13 @@ describe("EventStore closing", () => {
     expect(adapter.closeCalls).toBe(1);
   });
 });
+
+describe("EventStore input shapes", () => {
+  it("rejects an array as the streams of a category publish, storing nothing", async () => {
+    const { adapter, store } = setup();
+    await expect(store.category("profiles").publish({ streams: [{ events: [{ name: "x", payload: 1 }] }] as never })).rejects.toMatchObject(
+      { code: "INVALID_INPUT" },
+    );
+    expect(adapter.saves).toEqual([]);
+  });
+});
