@@ -85,6 +85,8 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
       this.#client = connection.client;
     } else if ("url" in connection && typeof connection.url === "string") {
       this.#owned = new Redis(connection.url, connection.redisOptions ?? {});
+      // Connection errors reach callers through their commands, as UNAVAILABLE; without a listener ioredis would also log each one.
+      this.#owned.on("error", () => {});
       this.#client = this.#owned;
     } else {
       throw new TypeError("RedisEventStorageAdapter needs { client } (an ioredis Redis or Cluster) or { url }");

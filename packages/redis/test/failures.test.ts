@@ -79,6 +79,7 @@ describe("RedisEventStorageAdapter when Redis fails", () => {
   it("rejects with UNAVAILABLE when Redis cannot be reached", async () => {
     const port = await closedPort();
     const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    client.on("error", () => {});
     const adapter = new RedisEventStorageAdapter({ client }, { keyPrefix: newPrefix("refused") });
     const saving = adapter.save([{ target: streamIdentifier("a", "1"), events: [{ name: "x", payload: 1 }] }]);
     await expect(saving).rejects.toSatisfy((error) => {
@@ -184,6 +185,7 @@ describe("RedisEventStorageAdapter when Redis fails", () => {
   it("applies each save once when its connection is killed and ioredis resends what was in flight", async () => {
     const keyPrefix = newPrefix("killed");
     const client = new Redis(REDIS_URL);
+    client.on("error", () => {});
     const store = new EventStore(new RedisEventStorageAdapter({ client }, { keyPrefix }));
     await store.log().latest();
     const connectionId = String(await client.client("ID"));

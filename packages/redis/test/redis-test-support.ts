@@ -98,3 +98,42 @@ export async function startOutageProxy(): Promise<OutageProxy> {
   };
   return { port, cut: stop, restore: () => listen(port), close: async () => (server.listening ? stop() : undefined) };
 }
+
+/**
+ * Whether the local Redis Cluster answers with `cluster_state:ok` on every
+ * node; the reason when it does not.
+ */
+export async function probeCluster(): Promise<{ ok: true } | { ok: false; reason: string }> {
+  for (const node of CLUSTER_NODES) {
+    const client = new Redis({ ...node, lazyConnect: true, connectTimeout: 1000, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      const info = String(await client.cluster("INFO"));
+      if (!info.includes("cluster_state:ok")) return { ok: false, reason: `${node.host}:${node.port} reports ${info.split(/\r?\n/)[0]}` };
+    } catch (error) {
+      return { ok: false, reason: `${node.host}:${node.port}: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      client.disconnect();
+    }
+  }
+  return { ok: true };
+}
+
+/** Connects to the local Redis Cluster. */
+export function connectCluster(): Cluster {
+  return new Cluster(CLUSTER_NODES, { redisOptions: { maxRetriesPerRequest: 1 } });
+}
+
+/**
+ * Why the cluster tests cannot run, or `undefined` when they can. Under CI an
+ * unreachable cluster is an error, so a broken setup never passes as skipped.
+ */
+export async function clusterUnavailableReason(): Promise<string | undefined> {
+  const probe = await probeCluster();
+  if (probe.ok) return undefined;
+  const message = `the local Redis Cluster is unreachable (${probe.reason}); start it with \`bash .ci/redis-cluster start\` or set CHRONICLE_REDIS_CLUSTER_NODES`;
+  if (process.env.CI) throw new Error(message);
+  console.warn(`Skipping the Redis Cluster tests: ${message}`);
+  return message;
+}
