@@ -1,11 +1,15 @@
-import type {
-  AdapterCapabilities,
-  EventStorageAdapter,
-  EventTarget,
-  SaveOptions,
-  ScanOptions,
-  StoredEvent,
-  StreamWrite,
+import {
+  type AdapterCapabilities,
+  type EventStorageAdapter,
+  type EventTarget,
+  isChronicleError,
+  type JsonValue,
+  type SaveOptions,
+  type ScanOptions,
+  type StoredEvent,
+  type StreamWrite,
+  UnavailableError,
+  UnmetWriteConditionError,
 } from "@chronicle/core";
 import { type ContractContext, type ContractTestId, runContractTest } from "@chronicle/testing/vitest";
 import { describe, expect, it } from "vitest";
@@ -149,6 +153,110 @@ class NeverCloses extends DelegatingAdapter {
   override async close(): Promise<void> {}
 }
 
+/** Maps every event an adapter returns, from saves, scans and `latest`. */
+class MapsReadEvents extends DelegatingAdapter {
+  constructor(
+    context: ContractContext,
+    readonly mapEvent: (event: StoredEvent) => StoredEvent,
+  ) {
+    super(context);
+  }
+
+  override async save(writes: readonly StreamWrite[], options?: SaveOptions): Promise<StoredEvent[][]> {
+    return (await this.inner.save(writes, options)).map((events) => events.map(this.mapEvent));
+  }
+
+  override async latest(target: EventTarget): Promise<StoredEvent | undefined> {
+    const event = await this.inner.latest(target);
+    return event === undefined ? undefined : this.mapEvent(event);
+  }
+
+  override scan(target: EventTarget, options?: ScanOptions): AsyncIterable<StoredEvent> {
+    const { inner, mapEvent } = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const event of inner.scan(target, options)) yield mapEvent(event);
+      },
+    };
+  }
+}
+
+/**
+ * Bug (f): events become visible out of sequence order, as when an adapter
+ * takes sequence numbers before its transactions commit and they commit in
+ * another order. A reader that has moved past a number never sees the event
+ * that later appears behind it.
+ */
+class CommitsOutOfOrder extends DelegatingAdapter {
+  readonly #invisible = new Set<string>();
+  #saves = 0;
+
+  override async save(writes: readonly StreamWrite[], options?: SaveOptions): Promise<StoredEvent[][]> {
+    const result = await this.inner.save(writes, options);
+    const ids = result.flat().map((event) => event.id);
+    for (const id of ids) this.#invisible.add(id);
+    this.#saves += 1;
+    // Every other save takes a few milliseconds longer to "commit" than the saves after it.
+    await new Promise((resolve) => setTimeout(resolve, this.#saves % 2 === 0 ? 4 : 0));
+    for (const id of ids) this.#invisible.delete(id);
+    return result;
+  }
+
+  override scan(target: EventTarget, options?: ScanOptions): AsyncIterable<StoredEvent> {
+    const inner = this.inner;
+    const invisible = this.#invisible;
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const event of inner.scan(target, options)) if (!invisible.has(event.id)) yield event;
+      },
+    };
+  }
+}
+
+/** Bug (g): an unmet condition reports the position the writer expected, not the stream's. */
+class MisreportsLatestPosition extends DelegatingAdapter {
+  override async save(writes: readonly StreamWrite[], options?: SaveOptions): Promise<StoredEvent[][]> {
+    try {
+      return await this.inner.save(writes, options);
+    } catch (error) {
+      if (!(error instanceof UnmetWriteConditionError)) throw error;
+      const expected = error.condition.type === "positionIs" ? error.condition.position : undefined;
+      throw new UnmetWriteConditionError(error.target, error.condition, expected, { cause: error });
+    }
+  }
+}
+
+/** Bug (h): a lost race on a condition is reported as a retryable UNAVAILABLE, as a serialisation failure might be. */
+class ReportsLostRacesAsUnavailable extends DelegatingAdapter {
+  #inFlight = 0;
+
+  override async save(writes: readonly StreamWrite[], options?: SaveOptions): Promise<StoredEvent[][]> {
+    this.#inFlight += 1;
+    try {
+      // Yields first, so that concurrent saves overlap as they would on a server.
+      await Promise.resolve();
+      return await this.inner.save(writes, options);
+    } catch (error) {
+      if (this.#inFlight > 1 && isChronicleError(error, "UNMET_WRITE_CONDITION")) {
+        throw new UnavailableError("could not serialise access due to concurrent update", { cause: error });
+      }
+      throw error;
+    } finally {
+      this.#inFlight -= 1;
+    }
+  }
+}
+
+/** Removes NUL characters from strings, as a store whose JSON type cannot hold them might. */
+function withoutNul(value: JsonValue): JsonValue {
+  return JSON.parse(JSON.stringify(value).replaceAll("\\u0000", ""));
+}
+
+/** Truncates to whole seconds, as a timestamp column without fractional seconds would. */
+function toSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
+
 interface BrokenCopy {
   readonly bug: string;
   readonly create: (context: ContractContext) => EventStorageAdapter;
@@ -259,6 +367,53 @@ const brokenCopies: readonly BrokenCopy[] = [
     create: (context) => new NeverCloses(context),
     caughtBy: ["close.save-rejects", "close.latest-rejects", "close.scan-rejects", "close.async-dispose-closes", "close.await-using"],
     unaffected: ["save.returns-stored-events", "latest.stream.newest-event"],
+  },
+  {
+    bug: "(f) events become visible out of sequence order",
+    create: (context) => new CommitsOutOfOrder(context),
+    caughtBy: ["concurrency.tailing-reader.log", "concurrency.tailing-reader.category", "concurrency.tailing-reader.stream"],
+    unaffected: ["concurrency.interleaved-writers.log", "scan.log.forwards", "conditions.position-is.rejects-stale"],
+  },
+  {
+    bug: "(g) UNMET_WRITE_CONDITION carries the wrong latest position",
+    create: (context) => new MisreportsLatestPosition(context),
+    caughtBy: [
+      "conditions.stream-is-empty.rejects-existing-stream",
+      "conditions.position-is.rejects-stale",
+      "conditions.position-is.rejects-ahead",
+      "conditions.position-is.rejects-empty-stream",
+      "conditions.checked-on-a-write-without-events",
+      "save.multi-stream.guard-write-fails",
+    ],
+    unaffected: ["conditions.position-is.holds", "concurrency.position-is-race.log"],
+  },
+  {
+    bug: "(h) a lost race is reported as UNAVAILABLE",
+    create: (context) => new ReportsLostRacesAsUnavailable(context),
+    caughtBy: [
+      "concurrency.position-is-race.log",
+      "concurrency.position-is-race.category",
+      "concurrency.position-is-race.stream",
+      "concurrency.stream-is-empty-race",
+    ],
+    unaffected: ["conditions.position-is.rejects-stale", "concurrency.interleaved-writers.stream"],
+  },
+  {
+    bug: "(i) NUL characters in payload strings are lost",
+    create: (context) => new MapsReadEvents(context, (event) => ({ ...event, payload: withoutNul(event.payload) })),
+    caughtBy: ["round-trip.unicode-payload", "round-trip.unicode-string-payload"],
+    unaffected: ["round-trip.nested-payload", "round-trip.metadata", "scan.log.forwards"],
+  },
+  {
+    bug: "(j) dates lose their milliseconds",
+    create: (context) =>
+      new MapsReadEvents(context, (event) => ({
+        ...event,
+        occurredAt: toSeconds(event.occurredAt),
+        observedAt: toSeconds(event.observedAt),
+      })),
+    caughtBy: ["round-trip.dates-keep-milliseconds", "round-trip.dates-far-apart", "round-trip.random-events"],
+    unaffected: ["round-trip.unicode-payload", "conditions.position-is.rejects-stale"],
   },
 ];
 
