@@ -51,7 +51,11 @@ export interface ContractConcurrency {
 export interface ContractTestContext {
   /** A fresh adapter, closed after the test. */
   readonly adapter: EventStorageAdapter;
-  /** Creates another adapter for the same test (closed after the test too). */
+  /**
+   * Creates another adapter with the same context (test id and guarantee), closed
+   * after the test too. Whether it shares the first adapter's storage is up to
+   * `create`; no contract test relies on either.
+   */
   readonly createAdapter: () => Promise<EventStorageAdapter>;
   /** Seeded with the test id, so every run sees the same data. */
   readonly random: Random;

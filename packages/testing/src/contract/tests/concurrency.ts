@@ -46,6 +46,52 @@ function positionRace(serialisationGuarantee: SerialisationGuarantee): ContractT
   };
 }
 
+/**
+ * Writers racing with multi-stream saves guarded on both streams, half of them
+ * naming the streams in the opposite order (which deadlocks an adapter that locks
+ * streams in the order given): exactly one wins each round, the others get
+ * UNMET_WRITE_CONDITION, and no save is half applied (promises 1 and 2).
+ */
+function multiStreamRace(serialisationGuarantee: SerialisationGuarantee): ContractTestSpec {
+  return {
+    requires: "multiStreamWrites",
+    serialisationGuarantee,
+    timeout: 120_000,
+    run: async ({ adapter, concurrency }) => {
+      const from = stream("transfers", "from");
+      const to = stream("transfer-audits", "to");
+      await append(adapter, from, 1);
+      await append(adapter, to, 1);
+      for (let round = 0; round < RACE_ROUNDS; round += 1) {
+        const outcomes = await settleAll(
+          Array.from({ length: concurrency.writers }, (_, writer) => () => {
+            const writes = [from, to].map((target) => ({
+              target,
+              events: [newEvent().withName(`writer-${writer}`).build()],
+              condition: positionIs(round),
+            }));
+            return adapter.save(writer % 2 === 0 ? writes : writes.reverse());
+          }),
+        );
+        expect(
+          outcomes.filter((outcome) => outcome.status === "fulfilled"),
+          `round ${round}: exactly one writer wins`,
+        ).toHaveLength(1);
+        for (const outcome of outcomes) {
+          if (outcome.status === "rejected") {
+            expect(outcome.reason, `round ${round}: a lost race is UNMET_WRITE_CONDITION`).toMatchObject({ code: "UNMET_WRITE_CONDITION" });
+          }
+        }
+      }
+      const fromEvents = await read(adapter, from);
+      const toEvents = await read(adapter, to);
+      expect(fromEvents.map((event) => event.position)).toEqual(Array.from({ length: RACE_ROUNDS + 1 }, (_, index) => index));
+      // Each round's winner appended to both streams, or the save was half applied.
+      expect(toEvents.map((event) => event.name)).toEqual(fromEvents.map((event) => event.name));
+    },
+  };
+}
+
 /** What the concurrent writers of a test saved. */
 interface Writers {
   readonly done: Promise<StoredEvent[][]>;
@@ -150,6 +196,9 @@ export const concurrencyTests = defineTests("concurrency", {
   "concurrency.position-is-race.log": positionRace("log"),
   "concurrency.position-is-race.category": positionRace("category"),
   "concurrency.position-is-race.stream": positionRace("stream"),
+  "concurrency.multi-stream-race.log": multiStreamRace("log"),
+  "concurrency.multi-stream-race.category": multiStreamRace("category"),
+  "concurrency.multi-stream-race.stream": multiStreamRace("stream"),
   "concurrency.stream-is-empty-race": async ({ adapter, concurrency }) => {
     const target = stream("races", "fresh");
     const outcomes = await settleAll(
