@@ -1,0 +1,234 @@
+import {
+  type AdapterCapabilities,
+  type Clock,
+  ClosedError,
+  type EventStorageAdapter,
+  type EventTarget,
+  InvalidInputError,
+  normaliseScanOptions,
+  type PreparedWrite,
+  prepareWrites,
+  type SaveOptions,
+  type ScanOptions,
+  type SerialisationGuarantee,
+  type StoredEvent,
+  type StreamWrite,
+  scanInPages,
+  validateTarget,
+} from "@chronicle/core";
+import pg from "pg";
+import { advisoryLockClass, advisoryLockKey } from "./advisory-lock-keys.js";
+import { type AppendContext, appendSaves } from "./append-saves.js";
+import { cancellableQuery } from "./cancellable-query.js";
+import { classifyPostgresError } from "./classify-postgres-error.js";
+import { type EventRow, RAW_TEXT, toStoredEvent } from "./event-rows.js";
+import { latestQuery, needsVisibilityGate, pageQuery } from "./page-queries.js";
+import { migrateSchema } from "./postgres-migrations.js";
+import type { PostgresConnection, PostgresEventStorageAdapterOptions, PostgresPool, PostgresQuery } from "./postgres-options.js";
+import { quoteIdentifier } from "./sql-quoting.js";
+import { statementName } from "./statement-names.js";
+import { WriteCoalescer } from "./write-coalescer.js";
+
+const GUARANTEES: readonly SerialisationGuarantee[] = ["log", "category", "stream"];
+
+/** The earliest instant PostgreSQL's timestamptz holds: 4714-11-24 00:00 UTC BC. */
+const EARLIEST_TIMESTAMP = -210_866_803_200_000;
+
+/** Events fetched per page when iterating, unless the caller asks for another size. */
+const PAGE_SIZE = 1000;
+
+/**
+ * Keeps the event log in PostgreSQL (`pg` 8, PostgreSQL 14 or later). Each save
+ * is one statement (one round trip); concurrent saves from one process are
+ * coalesced into one transaction, each still judged on its own. Writes are
+ * serialised per log, category or stream (`serialisationGuarantee`) with
+ * transaction-level advisory locks, and reads of wider scopes are gated on
+ * transaction visibility, so a reader paging `after` the last sequence number it
+ * saw never skips an event.
+ *
+ * ```ts
+ * const adapter = new PostgresEventStorageAdapter({ connectionString: process.env.DATABASE_URL! });
+ * const store = new EventStore(adapter);
+ * ```
+ */
+export class PostgresEventStorageAdapter implements EventStorageAdapter {
+  readonly capabilities: AdapterCapabilities;
+  /** The schema holding this adapter's events. */
+  readonly schema: string;
+  readonly #pool: PostgresPool;
+  readonly #ownedPool: pg.Pool | undefined;
+  readonly #quotedSchema: string;
+  readonly #clock: Clock | undefined;
+  readonly #autoMigrate: boolean;
+  readonly #writes: WriteCoalescer;
+  readonly #append: AppendContext;
+  #ready: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(connection: PostgresConnection, options: PostgresEventStorageAdapterOptions = {}) {
+    const serialisationGuarantee = options.serialisationGuarantee ?? "log";
+    if (!GUARANTEES.includes(serialisationGuarantee)) {
+      throw new InvalidInputError(`serialisationGuarantee must be one of ${GUARANTEES.join(", ")}, got ${String(serialisationGuarantee)}`);
+    }
+    const schema = options.schema ?? "chronicle";
+    if (
+      typeof schema !== "string" ||
+      schema.length === 0 ||
+      Buffer.byteLength(schema) > 63 ||
+      schema.includes("\u0000") ||
+      schema.includes("$")
+    ) {
+      throw new InvalidInputError("schema must be a name of 1 to 63 bytes without NUL or $ characters");
+    }
+    if ("pool" in connection && connection.pool !== undefined) {
+      this.#pool = connection.pool;
+    } else if ("connectionString" in connection && typeof connection.connectionString === "string") {
+      this.#ownedPool = new pg.Pool({ connectionString: connection.connectionString, max: connection.maxConnections ?? 10 });
+      // An idle connection that drops must not crash the process; the next query reconnects.
+      this.#ownedPool.on("error", () => undefined);
+      this.#pool = this.#ownedPool as unknown as PostgresPool;
+    } else {
+      throw new InvalidInputError("PostgresEventStorageAdapter needs { pool } or { connectionString }");
+    }
+    this.capabilities = { multiStreamWrites: true, serialisationGuarantees: GUARANTEES, serialisationGuarantee };
+    this.schema = schema;
+    this.#quotedSchema = quoteIdentifier(schema);
+    this.#clock = options.clock;
+    this.#autoMigrate = options.migrate ?? true;
+    this.#append = {
+      pool: this.#pool,
+      schemaName: schema,
+      schema: this.#quotedSchema,
+      guarantee: serialisationGuarantee,
+      sequenceLockKey: serialisationGuarantee === "log" ? null : advisoryLockKey(schema, "sequence"),
+      inFlightClass: advisoryLockClass(schema, "in-flight"),
+    };
+    // Under "log" writers queue on one lock anyway: a second batch in flight only hides the round trip.
+    this.#writes = new WriteCoalescer((saves) => appendSaves(this.#append, saves), serialisationGuarantee === "log" ? 2 : 4);
+  }
+
+  /**
+   * Creates or upgrades the schema: idempotent, and safe to run from several
+   * processes at once. Rejects when the schema is newer than this package.
+   */
+  async migrate(): Promise<void> {
+    this.#assertOpen();
+    try {
+      await migrateSchema(this.#pool, this.schema, advisoryLockKey(this.schema, "migrate"));
+    } catch (error) {
+      throw failure(error);
+    }
+  }
+
+  async save(writes: readonly StreamWrite[], options: SaveOptions = {}): Promise<StoredEvent[][]> {
+    this.#assertOpen();
+    options.signal?.throwIfAborted();
+    const prepared = prepareWrites(writes, { clock: this.#clock });
+    checkTimestamps(prepared);
+    if (prepared.length === 0) return [];
+    await this.#whenReady();
+    options.signal?.throwIfAborted();
+    this.#assertOpen();
+    try {
+      return await this.#writes.submit(prepared, options.signal);
+    } catch (error) {
+      throw options.signal?.aborted && error === options.signal.reason ? error : failure(error);
+    }
+  }
+
+  async latest(target: EventTarget): Promise<StoredEvent | undefined> {
+    this.#assertOpen();
+    const checked = validateTarget(target);
+    await this.#whenReady();
+    const query = latestQuery(this.#quotedSchema, checked, this.#gate(checked));
+    const rows = await this.#query(query.text, query.values);
+    return rows[0] === undefined ? undefined : toStoredEvent(rows[0]);
+  }
+
+  scan(target: EventTarget, options: ScanOptions = {}): AsyncIterable<StoredEvent> {
+    const adapter = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        adapter.#assertOpen();
+        const checked = validateTarget(target);
+        const normalised = normaliseScanOptions(checked, options);
+        await adapter.#whenReady();
+        const gate = adapter.#gate(checked);
+        yield* scanInPages(
+          checked,
+          normalised,
+          async (page) => {
+            adapter.#assertOpen();
+            const query = pageQuery(adapter.#quotedSchema, page, gate);
+            return (await adapter.#query(query.text, query.values, normalised.signal)).map(toStoredEvent);
+          },
+          PAGE_SIZE,
+        );
+      },
+    };
+  }
+
+  /** Stops accepting calls, lets saves in flight finish, and closes the pool if the adapter opened it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#writes.rejectQueued(new ClosedError("The PostgreSQL event storage adapter"));
+    await this.#writes.drain();
+    await this.#ownedPool?.end();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #query(text: string, values: unknown[], signal?: AbortSignal): Promise<EventRow[]> {
+    const query: PostgresQuery = { name: statementName(text), text, values, rowMode: "array", types: RAW_TEXT };
+    try {
+      const result = signal === undefined ? await this.#pool.query(query) : await cancellableQuery(this.#pool, query, signal);
+      return result.rows as EventRow[];
+    } catch (error) {
+      if (signal?.aborted && error === signal.reason) throw error;
+      throw failure(error);
+    }
+  }
+
+  /** The in-flight lock class reads of `target` are gated on, if they need gating. */
+  #gate(target: EventTarget): number | undefined {
+    return needsVisibilityGate(this.capabilities.serialisationGuarantee, target) ? this.#append.inFlightClass : undefined;
+  }
+
+  #whenReady(): Promise<void> {
+    if (!this.#autoMigrate) return Promise.resolve();
+    this.#ready ??= this.migrate().catch((error: unknown) => {
+      // A failed migration is tried again on the next call rather than remembered.
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError("The PostgreSQL event storage adapter");
+  }
+}
+
+/** Turns any error into the one to report: Chronicle errors as they are, driver errors classified. */
+function failure(error: unknown): unknown {
+  const classified = classifyPostgresError(error);
+  return classified.kind === "fail" ? classified.error : error;
+}
+
+/** PostgreSQL cannot keep dates before 4713 BC; saying so up front keeps a save from failing halfway. */
+function checkTimestamps(writes: readonly PreparedWrite[]): void {
+  writes.forEach((write, writeIndex) => {
+    write.events.forEach((event, eventIndex) => {
+      for (const field of ["occurredAt", "observedAt"] as const) {
+        if (event[field].getTime() < EARLIEST_TIMESTAMP) {
+          throw new InvalidInputError(
+            `writes[${writeIndex}].events[${eventIndex}].${field} is before 4713 BC, which PostgreSQL cannot store`,
+          );
+        }
+      }
+    });
+  });
+}

@@ -1,0 +1,217 @@
+import { InvalidInputError } from "@chronicle/core";
+import type { PostgresQueryable } from "./postgres-options.js";
+import { quoteIdentifier, quoteLiteral } from "./sql-quoting.js";
+
+/** One step of the schema's history. Applied steps are never edited: a change is a new step. */
+export interface PostgresMigration {
+  readonly version: number;
+  readonly description: string;
+  /** The statements, given the schema name quoted as an identifier and as a literal. */
+  sql(schema: string, schemaLiteral: (suffix: string) => string): string;
+}
+
+/**
+ * The schema's history, oldest first. Version 1 creates the events table, its
+ * backstop constraints and indexes, the sequence and the append function.
+ */
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    description: "events table, sequence and append function",
+    sql: (schema, literal) => `
+CREATE SEQUENCE ${schema}.events_sequence_number AS bigint;
+
+-- payload and metadata are "json", not "jsonb": it keeps the text exactly as written,
+-- "\\u0000" escapes and all, so every payload survives a round trip unchanged.
+CREATE TABLE ${schema}.events (
+  sequence_number bigint NOT NULL,
+  id text NOT NULL,
+  category text NOT NULL,
+  stream text NOT NULL,
+  position integer NOT NULL,
+  name text NOT NULL,
+  payload json NOT NULL,
+  metadata json NOT NULL,
+  occurred_at timestamptz NOT NULL,
+  observed_at timestamptz NOT NULL,
+  -- The writing transaction: readers of scopes wider than the write lock only see
+  -- rows of transactions older than every transaction still running.
+  transaction_id xid8 NOT NULL,
+  CONSTRAINT events_pkey PRIMARY KEY (sequence_number),
+  CONSTRAINT events_id_key UNIQUE (id),
+  CONSTRAINT events_stream_position_key UNIQUE (category, stream, position)
+);
+
+CREATE INDEX events_category_sequence_number_idx ON ${schema}.events (category, sequence_number);
+
+-- Exact for every millisecond a JavaScript Date can hold and PostgreSQL can store:
+-- whole days, then the rest, so no floating-point product loses precision.
+CREATE FUNCTION ${schema}.timestamp_from_milliseconds(milliseconds bigint) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT (timestamp '1970-01-01' + (milliseconds / 86400000) * interval '1 day'
+          + (milliseconds % 86400000) * interval '1 millisecond') AT TIME ZONE 'UTC'
+$$;
+
+-- Appends a batch of saves in one statement. Each save is judged on its own: a save
+-- whose event ids are already stored is reported "stored" (the caller decides between
+-- a replay and a duplicate), a save with an unmet condition is reported "unmet" (its
+-- other writes "skipped"), and every other save is appended. Nothing raises for one
+-- save, so one failed condition never fails the others. Payloads and metadata arrive
+-- as JSON strings holding the JSON text: extracting a nested value would unescape "\\u0000".
+CREATE FUNCTION ${schema}.append_events(lock_keys bigint[], sequence_lock_key bigint, in_flight_class integer, writes json, events json)
+RETURNS TABLE (write_index integer, outcome text, latest_position integer, first_sequence_number bigint)
+LANGUAGE plpgsql AS $function$
+DECLARE
+  lock_key bigint;
+  plan_outcome text[];
+  plan_latest integer[];
+  plan_count integer[];
+  plan_category text[];
+  plan_stream text[];
+  plan_first bigint[];
+  needed bigint;
+  last_number bigint;
+BEGIN
+  -- Sorted by the caller, so writers never wait on each other in a cycle.
+  FOREACH lock_key IN ARRAY lock_keys LOOP
+    PERFORM pg_advisory_xact_lock(lock_key);
+  END LOOP;
+
+  WITH w AS (
+    SELECT (t.ordinality - 1)::integer AS write_index, (t.x->>'s')::integer AS save_index,
+           t.x->>'c' AS category, t.x->>'t' AS stream, (t.x->>'e')::boolean AS if_empty,
+           (t.x->>'a')::boolean AS if_any, t.x->'p' AS positions, (t.x->>'n')::integer AS event_count
+    FROM json_array_elements(writes) WITH ORDINALITY AS t(x, ordinality)
+  ), stored_saves AS (
+    SELECT DISTINCT w.save_index
+    FROM json_array_elements(events) AS e(x)
+    JOIN w ON w.write_index = (e.x->>0)::integer
+    JOIN ${schema}.events AS stored ON stored.id = e.x->>2
+  ), judged AS (
+    SELECT w.*, l.latest_position,
+           w.save_index IN (SELECT s.save_index FROM stored_saves AS s) AS stored,
+           CASE WHEN l.latest_position IS NULL THEN w.if_empty
+                ELSE w.if_any OR l.latest_position IN (SELECT json_array_elements_text(w.positions)::integer) END AS holds
+    FROM w
+    CROSS JOIN LATERAL (
+      SELECT max(e.position) AS latest_position FROM ${schema}.events AS e WHERE e.category = w.category AND e.stream = w.stream
+    ) AS l
+  ), decided AS (
+    SELECT j.*, CASE WHEN j.stored THEN 'stored'
+                     WHEN NOT j.holds THEN 'unmet'
+                     WHEN bool_and(j.holds) OVER (PARTITION BY j.save_index) THEN 'appended'
+                     ELSE 'skipped' END AS outcome
+    FROM judged AS j
+  )
+  SELECT array_agg(d.outcome ORDER BY d.write_index), array_agg(d.latest_position ORDER BY d.write_index),
+         array_agg(d.event_count ORDER BY d.write_index), array_agg(d.category ORDER BY d.write_index),
+         array_agg(d.stream ORDER BY d.write_index)
+  INTO plan_outcome, plan_latest, plan_count, plan_category, plan_stream
+  FROM decided AS d;
+
+  SELECT coalesce(sum(plan_count[i]), 0) INTO needed
+  FROM generate_subscripts(plan_outcome, 1) AS i WHERE plan_outcome[i] = 'appended';
+
+  IF needed > 0 THEN
+    -- Under "category" and "stream", writers to different scopes run at once and can
+    -- commit out of sequence order. So the transaction id is assigned and the numbers
+    -- drawn together, one writer at a time: transaction ids and sequence numbers then
+    -- increase together, and a reader knows that no writer still in flight can commit
+    -- a number below the rows of transactions older than it (see page-queries.ts).
+    IF sequence_lock_key IS NULL THEN
+      PERFORM pg_current_xact_id();
+      last_number := setval(${literal(".events_sequence_number")}, nextval(${literal(".events_sequence_number")}) + needed - 1);
+    ELSE
+      PERFORM pg_advisory_lock(sequence_lock_key);
+      BEGIN
+        -- Announces this transaction as a writer in flight (the lock's second key is
+        -- its transaction id), before it draws any number: wide readers look for these.
+        PERFORM pg_advisory_xact_lock(in_flight_class, ((pg_current_xact_id()::text::bigint + 2147483648) % 4294967296 - 2147483648)::integer);
+        last_number := setval(${literal(".events_sequence_number")}, nextval(${literal(".events_sequence_number")}) + needed - 1);
+      EXCEPTION WHEN OTHERS OR query_canceled THEN
+        PERFORM pg_advisory_unlock(sequence_lock_key);
+        RAISE;
+      END;
+      PERFORM pg_advisory_unlock(sequence_lock_key);
+    END IF;
+
+    SELECT array_agg(CASE WHEN plan_outcome[i] = 'appended' THEN last_number - needed + 1 + f.before END ORDER BY i)
+    INTO plan_first
+    FROM (
+      SELECT i, coalesce(sum(CASE WHEN plan_outcome[i] = 'appended' THEN plan_count[i] ELSE 0 END)
+                         OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+      FROM generate_subscripts(plan_outcome, 1) AS i
+    ) AS f;
+
+    INSERT INTO ${schema}.events
+      (sequence_number, id, category, stream, position, name, payload, metadata, occurred_at, observed_at, transaction_id)
+    SELECT plan_first[k.w] + k.i, e.x->>2, plan_category[k.w], plan_stream[k.w], coalesce(plan_latest[k.w], -1) + 1 + k.i,
+           e.x->>3, (e.x->>4)::json, (e.x->>5)::json, ${schema}.timestamp_from_milliseconds((e.x->>6)::bigint),
+           ${schema}.timestamp_from_milliseconds((e.x->>7)::bigint), pg_current_xact_id()
+    FROM json_array_elements(events) AS e(x)
+    CROSS JOIN LATERAL (SELECT (e.x->>0)::integer + 1 AS w, (e.x->>1)::integer AS i) AS k
+    WHERE plan_outcome[k.w] = 'appended';
+  END IF;
+
+  RETURN QUERY
+  SELECT (i - 1)::integer, plan_outcome[i], plan_latest[i], plan_first[i]
+  FROM generate_subscripts(plan_outcome, 1) AS i;
+END
+$function$;
+`,
+  },
+];
+
+/** The newest schema version this code knows. */
+export const LATEST_SCHEMA_VERSION = Math.max(...POSTGRES_MIGRATIONS.map((migration) => migration.version));
+
+/**
+ * Brings `schema` up to the latest version in one transaction, under an advisory
+ * lock keyed on the schema, so processes migrating at once take turns and the
+ * later ones find nothing to do. Refuses a schema newer than this code.
+ */
+export async function migrateSchema(pool: PostgresConnectable, schemaName: string, lockKey: string): Promise<void> {
+  const schema = quoteIdentifier(schemaName);
+  const client = await pool.connect();
+  let failure: unknown;
+  try {
+    await client.query({ text: "BEGIN" });
+    await client.query({ text: "SELECT pg_advisory_xact_lock($1::bigint)", values: [lockKey] });
+    await client.query({ text: `CREATE SCHEMA IF NOT EXISTS ${schema}` });
+    await client.query({
+      text: `CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (
+        version integer PRIMARY KEY,
+        description text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    });
+    const { rows } = await client.query({ text: `SELECT coalesce(max(version), 0)::text AS version FROM ${schema}.schema_migrations` });
+    const current = Number((rows[0] as { version: string }).version);
+    if (current > LATEST_SCHEMA_VERSION) {
+      throw new InvalidInputError(
+        `schema ${JSON.stringify(schemaName)} is at version ${current}, newer than the ${LATEST_SCHEMA_VERSION} this version of ` +
+          "@chronicle/postgres knows: upgrade @chronicle/postgres before using this schema",
+      );
+    }
+    for (const migration of POSTGRES_MIGRATIONS) {
+      if (migration.version <= current) continue;
+      await client.query({ text: migration.sql(schema, (suffix) => quoteLiteral(schema + suffix)) });
+      await client.query({
+        text: `INSERT INTO ${schema}.schema_migrations (version, description) VALUES ($1, $2)`,
+        values: [migration.version, migration.description],
+      });
+    }
+    await client.query({ text: "COMMIT" });
+  } catch (error) {
+    failure = error;
+    await client.query({ text: "ROLLBACK" }).catch(() => undefined);
+    throw error;
+  } finally {
+    client.release(failure instanceof Error && !(failure instanceof InvalidInputError) ? failure : undefined);
+  }
+}
+
+/** What the migration needs of a pool: a connection of its own for the transaction. */
+export interface PostgresConnectable {
+  connect(): Promise<PostgresQueryable & { release(destroy?: boolean | Error): void }>;
+}

@@ -1,0 +1,22 @@
+import { describeEventStorageAdapter } from "@chronicle/testing/vitest";
+import { PostgresEventStorageAdapter } from "../src/index.js";
+import { createPool, dropSchemas, readRaw, uniqueSchema } from "./postgres-test-support.js";
+
+const pool = createPool(20);
+const schemas = new Set<string>();
+
+describeEventStorageAdapter({
+  name: "postgres",
+  // One schema per test: adapters a test creates for itself share it.
+  create: async ({ serialisationGuarantee, testId }) => {
+    const schema = uniqueSchema(testId);
+    schemas.add(schema);
+    return new PostgresEventStorageAdapter({ pool }, { schema, serialisationGuarantee });
+  },
+  cleanup: async () => {
+    await dropSchemas(pool, schemas);
+    await pool.end();
+  },
+  oracle: { readAll: (adapter) => readRaw(pool, adapter.schema) },
+  concurrent: true,
+});
