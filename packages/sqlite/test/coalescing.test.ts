@@ -98,12 +98,10 @@ describe("concurrent publishes in one process", () => {
             for (;;) {
               const latest = await store.stream("counters", "shared").latest();
               try {
-                await store
-                  .stream("counters", "shared")
-                  .publish({
-                    events: [{ name: "counted", payload: {} }],
-                    condition: latest === undefined ? streamIsEmpty() : positionIs(latest.position),
-                  });
+                await store.stream("counters", "shared").publish({
+                  events: [{ name: "counted", payload: {} }],
+                  condition: latest === undefined ? streamIsEmpty() : positionIs(latest.position),
+                });
                 break;
               } catch (error) {
                 if (!isChronicleError(error, "UNMET_WRITE_CONDITION")) throw error;
