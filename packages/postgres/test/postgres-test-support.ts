@@ -31,7 +31,7 @@ export async function readRaw(pool: pg.Pool, schema: string): Promise<StoredEven
   const { rows } = await pool.query(
     `SELECT sequence_number::text AS sequence_number, id, name, category, stream, position, payload::text AS payload,
             metadata::text AS metadata, occurred_at, observed_at
-     FROM "${schema}".events ORDER BY sequence_number`,
+     FROM "${schema}".events ORDER BY events.sequence_number`,
   );
   return rows.map((row) => ({
     id: row.id,
