@@ -399,7 +399,11 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
       for (const save of batch) outcomes.push(this.#applySave(save.writes));
       this.#statement("COMMIT").run();
     } catch (error) {
-      if (this.#database.open && this.#database.inTransaction) this.#database.exec("ROLLBACK");
+      try {
+        if (this.#database.open && this.#database.inTransaction) this.#database.exec("ROLLBACK");
+      } catch {
+        // The transaction is lost either way; the first error is the one worth reporting.
+      }
       const classified = classifySqliteError(error, this.#database);
       for (const save of batch) {
         save.detach();
