@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { StoredEvent } from "@chronicle/core";
 import pg from "pg";
+import { quoteIdentifier } from "../src/sql-quoting.js";
 
 /** The PostgreSQL the tests run against; they fail, rather than skip, when it is unreachable. */
 export const POSTGRES_URL = process.env.CHRONICLE_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -21,17 +22,17 @@ export function createPool(max = 10): pg.Pool {
 
 /** Drops the given schemas and everything in them. */
 export async function dropSchemas(pool: pg.Pool, schemas: Iterable<string>): Promise<void> {
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
 }
 
 /** Every event stored in `schema`, in sequence order, read with plain SQL rather than through the adapter (none before the first migration). */
 export async function readRaw(pool: pg.Pool, schema: string): Promise<StoredEvent[]> {
-  const exists = await pool.query("SELECT to_regclass($1) IS NOT NULL AS exists", [`"${schema}".events`]);
+  const exists = await pool.query("SELECT to_regclass($1) IS NOT NULL AS exists", [`${quoteIdentifier(schema)}.events`]);
   if (!exists.rows[0].exists) return [];
   const { rows } = await pool.query(
     `SELECT sequence_number::text AS sequence_number, id, name, category, stream, position, payload::text AS payload,
             metadata::text AS metadata, occurred_at, observed_at
-     FROM "${schema}".events ORDER BY events.sequence_number`,
+     FROM ${quoteIdentifier(schema)}.events ORDER BY events.sequence_number`,
   );
   return rows.map((row) => ({
     id: row.id,
