@@ -79,7 +79,7 @@ describe("the write path", () => {
     expect(first?.map((event) => event.position)).toEqual(events.map((_, index) => index));
     expect(second?.map((event) => event.position)).toEqual([250, 251, 252]);
     const numbers = [...(first ?? []), ...(second ?? [])].map((event) => event.sequenceNumber);
-    numbers.forEach((number, index) => index > 0 && expect(number).toBe((numbers[index - 1] as bigint) + 1n));
+    expect(numbers).toEqual(numbers.map((_, index) => (numbers[0] as bigint) + BigInt(index)));
     expect(await transactionsOf(adapter.schema)).toBe(2);
     await adapter.close();
   });
