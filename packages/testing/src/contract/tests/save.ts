@@ -171,6 +171,42 @@ export const saveTests = defineTests("save", {
       expect(result.map(places)).toEqual([["ledgers/a@0"], ["audits/a@1"]]);
     },
   },
+  "save.separator-characters-keep-streams-apart": async ({ adapter }) => {
+    // Pairs that collide when an adapter joins category and stream with a separator.
+    const pairs = [
+      [stream("a:b", "c"), stream("a", "b:c")],
+      [stream("a/b", "c"), stream("a", "b/c")],
+      [stream("a.b", "c"), stream("a", "b.c")],
+      [stream("a-b", "c"), stream("a", "b-c")],
+      [stream('a"', "b"), stream("a", '"b')],
+      [stream("a\\", "b"), stream("a", "\\b")],
+      [stream("a b", "c"), stream("a", "b c")],
+    ] as const;
+    for (const [first, second] of pairs) {
+      const stored = await append(adapter, first, 2, streamIsEmpty());
+      const other = await append(adapter, second, 1, streamIsEmpty());
+      expect(places(other)).toEqual([`${second.category}/${second.stream}@0`]);
+      expect(await read(adapter, first)).toEqual(stored);
+      expect(await read(adapter, second)).toEqual(other);
+      expect(await adapter.latest(second)).toEqual(other[0]);
+      expect(await read(adapter, { type: "category", category: second.category })).not.toContainEqual(stored[0]);
+    }
+  },
+  "save.many-events-in-one-save": {
+    timeout: 60_000,
+    run: async ({ adapter }) => {
+      const stored = await append(adapter, A, 1000);
+      expect(stored.map((event) => event.position)).toEqual(Array.from({ length: 1000 }, (_, index) => index));
+      expectIncreasingSequenceNumbers(stored);
+      expect(await read(adapter, A, { pageSize: 333 })).toEqual(stored);
+    },
+  },
+  "save.events-without-ids-are-not-deduplicated": async ({ adapter }) => {
+    const first = await append(adapter, A, [{ name: "same", payload: { same: true } }]);
+    const second = await append(adapter, A, [{ name: "same", payload: { same: true } }]);
+    expect(second[0]?.id).not.toBe(first[0]?.id);
+    expect(await read(adapter, A)).toEqual([...first, ...second]);
+  },
   "save.multi-stream.bad-event-stores-nothing": {
     requires: "multiStreamWrites",
     run: async (context) => {

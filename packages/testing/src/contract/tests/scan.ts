@@ -2,7 +2,7 @@ import type { ScanOptions, StoredEvent } from "@chronicle/core";
 import { expect } from "vitest";
 import type { ContractGroup, ContractTest, ContractTestContext } from "../contract-test.js";
 import { defineTests } from "../define-tests.js";
-import { abortedSignal, collect, expectRejection, read, stream } from "../helpers.js";
+import { abortedSignal, append, collect, events, expectRejection, read, stream } from "../helpers.js";
 import { expectedScan, type ScanTargetKind, seedWorld, WORLD_STREAMS, worldTarget } from "../scan-world.js";
 
 /** The scan tests every target kind gets. */
@@ -213,6 +213,15 @@ export const scanStreamTests = {
       expect(events.every((event) => event.category === "orders" && event.stream === "o-2")).toBe(true);
       expect(await read(context.adapter, WORLD_STREAMS.prefixed)).toEqual(expectedScan(world, WORLD_STREAMS.prefixed));
     },
+    "scan.stream.not-matched-by-prefix": async ({ adapter }) => {
+      const names = ["o", "o-1", "o-10", "o-1 ", "O-1"];
+      const saved = new Map<string, StoredEvent[]>();
+      for (const [index, name] of names.entries()) saved.set(name, await append(adapter, stream("orders", name), events(index + 1, name)));
+      for (const name of names) {
+        expect(await read(adapter, stream("orders", name)), name).toEqual(saved.get(name));
+        expect(await adapter.latest(stream("orders", name)), name).toEqual(saved.get(name)?.at(-1));
+      }
+    },
     "scan.stream.position-options-invalid": async (context) => {
       await seedWorld(context.adapter);
       await expectRejection(read(context.adapter, WORLD_STREAMS.main, { fromPosition: -1 }), "INVALID_INPUT");
@@ -255,6 +264,18 @@ export const scanLogTests = {
       const events = await collect(context.adapter.scan(worldTarget("log"), { pageSize: 7 }));
       expect(new Set(events.map((event) => event.id)).size).toBe(world.length);
       expect(events).toEqual(expectedScan(world, worldTarget("log")));
+    },
+    "scan.log.beyond-the-default-page-size": {
+      timeout: 60_000,
+      run: async ({ adapter }) => {
+        // More events than any sensible default page, read without a pageSize, in both directions.
+        const saved: StoredEvent[] = [];
+        for (let batch = 0; batch < 3; batch += 1)
+          saved.push(...(await append(adapter, stream("bulk", `b-${batch}`), events(400, "bulk", batch * 400))));
+        expect(await read(adapter, worldTarget("log"))).toEqual(saved);
+        expect(await read(adapter, worldTarget("log"), { direction: "backwards" })).toEqual([...saved].reverse());
+        expect(await read(adapter, { type: "category", category: "bulk" }, { after: saved[99]?.sequenceNumber })).toEqual(saved.slice(100));
+      },
     },
   }),
 };
