@@ -43,8 +43,16 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 const COLUMNS = "sequence_number, id, category, stream, position, name, payload, metadata, occurred_at, observed_at";
-const INSERT = `INSERT INTO ${EVENTS_TABLE} (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** How many events one INSERT statement stores at most. */
+const ROWS_PER_INSERT = 10;
+const insertStatements = Array.from(
+  { length: ROWS_PER_INSERT + 1 },
+  (_, rows) =>
+    `INSERT INTO ${EVENTS_TABLE} (id, category, stream, position, name, payload, metadata, occurred_at, observed_at) VALUES ` +
+    Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", "),
+);
+/** The INSERT statement storing `rows` events. */
+const insertStatement = (rows: number): string => insertStatements[rows] as string;
 const LATEST_POSITION = `SELECT MAX(position) AS position FROM ${EVENTS_TABLE} WHERE category = ? AND stream = ?`;
 const EVENTS_BY_ID = `SELECT ${COLUMNS} FROM ${EVENTS_TABLE} WHERE id IN (SELECT value FROM json_each(?))`;
 
@@ -505,40 +513,51 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
     return stored;
   }
 
+  /**
+   * Inserts a write's events several rows per statement, which roughly halves the
+   * cost per event against one statement each. The rows of one statement get
+   * consecutive sequence numbers, ending at `lastInsertRowid`: the write lock is
+   * held and nothing else inserts into the table meanwhile.
+   */
   #insert(write: PreparedWrite, latest: number | undefined): StoredEvent[] {
-    const insert = this.#statement(INSERT);
     const { category, stream } = write.target;
-    let position = latest === undefined ? 0 : latest + 1;
-    return write.events.map((event) => {
-      const occurredAt = event.occurredAt.getTime();
-      const observedAt = event.observedAt.getTime();
-      const { lastInsertRowid } = insert.run(
-        event.id,
-        category,
-        stream,
-        position,
-        event.name,
-        event.payloadJson,
-        event.metadataJson,
-        occurredAt,
-        observedAt,
-      );
-      const stored: StoredEvent = {
-        id: event.id,
-        name: event.name,
-        category,
-        stream,
-        position,
-        sequenceNumber: BigInt(lastInsertRowid),
-        // Parsed back from the stored text, so what a save returns is exactly what a read will.
-        payload: JSON.parse(event.payloadJson),
-        metadata: JSON.parse(event.metadataJson),
-        occurredAt: new Date(occurredAt),
-        observedAt: new Date(observedAt),
-      };
-      position += 1;
-      return stored;
-    });
+    const firstPosition = latest === undefined ? 0 : latest + 1;
+    const stored: StoredEvent[] = [];
+    for (let start = 0; start < write.events.length; start += ROWS_PER_INSERT) {
+      const chunk = write.events.slice(start, start + ROWS_PER_INSERT);
+      const parameters: unknown[] = [];
+      for (const [offset, event] of chunk.entries()) {
+        parameters.push(
+          event.id,
+          category,
+          stream,
+          firstPosition + start + offset,
+          event.name,
+          event.payloadJson,
+          event.metadataJson,
+          event.occurredAt.getTime(),
+          event.observedAt.getTime(),
+        );
+      }
+      const { lastInsertRowid } = this.#statement(insertStatement(chunk.length)).run(...parameters);
+      const firstSequenceNumber = BigInt(lastInsertRowid) - BigInt(chunk.length - 1);
+      for (const [offset, event] of chunk.entries()) {
+        stored.push({
+          id: event.id,
+          name: event.name,
+          category,
+          stream,
+          position: firstPosition + start + offset,
+          sequenceNumber: firstSequenceNumber + BigInt(offset),
+          // Parsed back from the stored text, so what a save returns is exactly what a read will.
+          payload: JSON.parse(event.payloadJson),
+          metadata: JSON.parse(event.metadataJson),
+          occurredAt: new Date(event.occurredAt.getTime()),
+          observedAt: new Date(event.observedAt.getTime()),
+        });
+      }
+    }
+    return stored;
   }
 }
 

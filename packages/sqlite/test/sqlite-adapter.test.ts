@@ -97,6 +97,24 @@ describe("errors", () => {
   });
 });
 
+describe("storing", () => {
+  it("returns from a save exactly what a read returns, however many events one write holds", async () => {
+    const database = new Database(":memory:");
+    const store = new EventStore(new SqliteEventStorageAdapter({ database }));
+    await store.stream("accounts", "other").publish({ events: [opened(-1)] });
+    for (const count of [1, 9, 10, 11, 25, 100]) {
+      const stream = store.stream("accounts", `n${count}`);
+      const stored = await stream.publish({ events: Array.from({ length: count }, (_, index) => opened(index)) });
+      expect(await stream.read()).toEqual(stored);
+      expect(stored.map((event) => event.position)).toEqual(stored.map((_, index) => index));
+    }
+    const rows = database.prepare("SELECT sequence_number FROM chronicle_events ORDER BY sequence_number").all();
+    expect((await store.log().read()).map((event) => ({ sequence_number: Number(event.sequenceNumber) }))).toEqual(rows);
+    await store.close();
+    database.close();
+  });
+});
+
 describe("scanning a stream page by page", () => {
   it("returns what one unpaged read returns, for every bound and direction", async () => {
     const store = new EventStore(new SqliteEventStorageAdapter({ filename: ":memory:" }));
