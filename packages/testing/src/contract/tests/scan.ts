@@ -49,6 +49,7 @@ function sequenceAt(world: readonly StoredEvent[], kind: ScanTargetKind, index: 
   return event.sequenceNumber;
 }
 
+/** The scan tests every target kind shares, registered as `<group>.<name>` against that kind's world target. */
 function commonScanTests<G extends ContractGroup & `scan.${string}`>(
   group: G,
   kind: ScanTargetKind,
