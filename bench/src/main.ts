@@ -8,6 +8,8 @@ import { inMemorySuite } from "./in-memory.js";
 const suites: Record<string, () => Promise<BenchSuite>> = {
   "in-memory": async () => inMemorySuite,
   sqlite: async () => (await import("./sqlite.js")).sqliteSuite,
+  redis: async () => (await import("./redis.js")).redisSuite,
+  postgres: async () => (await import("./postgres.js")).postgresSuite,
 };
 
 const requested = process.argv.slice(2).filter((argument) => !argument.startsWith("-"));

@@ -27,19 +27,36 @@ import { RedisKeys, validateKeyPrefix } from "./redis-keys.js";
 import type { RedisClientLike, RedisConnection, RedisEventStorageAdapterOptions } from "./redis-options.js";
 import { parseInfo, type RedisPersistence, toPersistence } from "./redis-persistence.js";
 import { RedisScript } from "./redis-script.js";
-import { APPEND_SCRIPT, FORMAT_VERSION, MIGRATE_SCRIPT, PERSISTENCE_SCRIPT, READ_SCRIPT } from "./redis-scripts.js";
+import {
+  APPEND_SCRIPT,
+  COUNT_UP_TO_SCRIPT,
+  FILTERED_READ_SCRIPT,
+  FORMAT_VERSION,
+  LATEST_SCRIPT,
+  MIGRATE_SCRIPT,
+  PERSISTENCE_SCRIPT,
+} from "./redis-scripts.js";
 
 const GUARANTEES: readonly SerialisationGuarantee[] = ["log", "category", "stream"];
 const DEFAULT_PAGE_SIZE = 1000;
-/** Candidates one read script looks at before handing control back, so a rare `names` filter never blocks Redis for long. */
+/** Candidates one filtered read looks at before handing control back, so a rare `names` filter never blocks Redis for long. */
 const SCAN_BUDGET = 5000;
-/** Reply bytes one read script collects before handing control back, so huge events arrive in several replies. */
+/** Reply bytes one filtered read collects before handing control back, so huge events arrive in several replies. */
 const MAX_REPLY_BYTES = 8 * 2 ** 20;
 
 const appendScript = new RedisScript(APPEND_SCRIPT);
-const readScript = new RedisScript(READ_SCRIPT);
+const countUpToScript = new RedisScript(COUNT_UP_TO_SCRIPT);
+const filteredReadScript = new RedisScript(FILTERED_READ_SCRIPT);
+const latestScript = new RedisScript(LATEST_SCRIPT);
 const migrateScript = new RedisScript(MIGRATE_SCRIPT);
 const persistenceScript = new RedisScript(PERSISTENCE_SCRIPT);
+
+/** Where a scan is: the last event it returned and that event's index in the list it walks. */
+interface ScanState {
+  last?: { sequenceNumber: bigint; index: number };
+  /** The length of the list (or log) when a backwards scan started. */
+  length?: number;
+}
 
 type AppendReply = ["ok", number, ...(number | string[])[]] | ["unmet", number, number] | ["duplicate", string, string, string];
 
@@ -64,6 +81,8 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
   readonly #pageSize: number;
   readonly #autoMigrate: boolean;
   #migration: Promise<void> | undefined;
+  /** Whether `SORT … GET` may read the records of a list range in one command; turned off by the first refusal. */
+  #sortGets: boolean;
   #migrated = false;
   #closed = false;
 
@@ -81,6 +100,8 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
     this.#clock = options.clock;
     this.#pageSize = pageSize;
     this.#autoMigrate = options.migrate ?? true;
+    // SORT's GET pattern substitutes the first "*", so a prefix with one cannot use it.
+    this.#sortGets = !this.keyPrefix.includes("*");
     if ("client" in connection && connection.client !== undefined) {
       this.#client = connection.client;
     } else if ("url" in connection && typeof connection.url === "string") {
@@ -152,17 +173,18 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
     this.#assertOpen();
     const checked = validateTarget(target);
     await this.#ready();
-    const [latest] = await this.#page({
-      target: checked,
-      direction: "backwards",
-      after: undefined,
-      before: undefined,
-      fromPosition: undefined,
-      toPosition: undefined,
-      names: undefined,
-      limit: 1,
-    });
-    return latest;
+    let record: unknown;
+    try {
+      const list = this.#keys.index(checked);
+      record = await latestScript.run(
+        this.#client,
+        [list ?? this.#keys.sequence],
+        [list === undefined ? "log" : "list", this.#keys.eventPrefix],
+      );
+    } catch (error) {
+      throw classifyRedisError(error, "reading");
+    }
+    return typeof record === "string" ? decodeRecord(record) : undefined;
   }
 
   scan(target: EventTarget, options: ScanOptions = {}): AsyncIterable<StoredEvent> {
@@ -173,7 +195,8 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
         const checked = validateTarget(target);
         const normalised = normaliseScanOptions(checked, options);
         await adapter.#ready();
-        yield* scanInPages(checked, normalised, (query) => adapter.#page(query), adapter.#pageSize);
+        const state: ScanState = {};
+        yield* scanInPages(checked, normalised, (query) => adapter.#page(query, state), adapter.#pageSize);
       },
     };
   }
@@ -218,8 +241,8 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
   }
 
   async #append(prepared: readonly PreparedWrite[], contents: readonly (readonly string[])[]): Promise<AppendReply> {
-    const keys = [this.#keys.sequence, this.#keys.log, this.#keys.events, this.#keys.ids];
-    const args: (string | number)[] = [prepared.length];
+    const keys = [this.#keys.sequence, this.#keys.ids];
+    const args: (string | number)[] = [this.#keys.eventPrefix, prepared.length];
     prepared.forEach((write, writeIndex) => {
       keys.push(this.#keys.stream(write.target), this.#keys.category(write.target.category));
       args.push(write.condition.type === "noCondition" ? "" : JSON.stringify(write.condition), write.events.length);
@@ -248,37 +271,148 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
     });
   }
 
-  /** One page for `scanInPages`: as many read scripts as it takes to fill it or reach the end of the range. */
-  async #page(query: ScanPageQuery): Promise<StoredEvent[]> {
-    const keys = [this.#keys.index(query.target), this.#keys.events];
-    const names = query.names?.map((name) => `${JSON.stringify(name)},`) ?? [];
-    const page: StoredEvent[] = [];
-    let { after, before } = query;
-    while (page.length < query.limit) {
-      this.#assertOpen();
-      let reply: [number, string, string];
+  /**
+   * One page for `scanInPages`. Bounds become an inclusive range of indexes
+   * into the list the read walks (of sequence numbers for the log), whose
+   * records one command fetches: MGET for the log, `SORT … BY nosort GET` for
+   * a list, or LRANGE then MGET where SORT may not read other keys (Redis
+   * Cluster, restrictive ACLs).
+   */
+  async #page(query: ScanPageQuery, state: ScanState): Promise<StoredEvent[]> {
+    const list = this.#keys.index(query.target);
+    let low: number;
+    let high: number | undefined;
+    if (list === undefined) {
+      low = query.after === undefined ? 1 : Math.max(1, Number(query.after) + 1);
+      high = query.before === undefined ? undefined : Number(query.before) - 1;
+    } else {
+      low = query.fromPosition ?? 0;
+      high = query.toPosition;
+      if (query.after !== undefined) low = Math.max(low, await this.#countUpTo(list, query.after, state));
+      if (query.before !== undefined) high = Math.min(high ?? Infinity, (await this.#countUpTo(list, query.before - 1n, state)) - 1);
+    }
+    if (query.direction === "backwards") {
+      state.length ??= Number(await this.#command(list === undefined ? ["GET", this.#keys.sequence] : ["LLEN", list]));
+      const last = list === undefined ? state.length : state.length - 1;
+      high = Math.min(high ?? last, last);
+    }
+    if (high !== undefined && low > high) return [];
+    if (query.names !== undefined) return this.#filteredPage(query, state, list, low, high);
+
+    const first = query.direction === "forwards" ? low : Math.max(low, (high as number) - query.limit + 1);
+    const last = query.direction === "forwards" ? Math.min(high ?? Infinity, low + query.limit - 1) : (high as number);
+    const records = (list === undefined ? await this.#logRecords(first, last) : await this.#listRecords(list, first, last)).filter(
+      (record): record is string => record !== null,
+    );
+    if (query.direction === "backwards") records.reverse();
+    const page = decodeRecords(records.join(","));
+    const end = page.at(-1);
+    if (end !== undefined) {
+      const index = query.direction === "forwards" ? first + page.length - 1 : last - page.length + 1;
+      state.last = { sequenceNumber: end.sequenceNumber, index };
+    }
+    return page;
+  }
+
+  async #logRecords(first: number, last: number): Promise<(string | null)[]> {
+    const keys: string[] = [];
+    for (let sequence = first; sequence <= last; sequence += 1) keys.push(this.#keys.event(sequence));
+    return (await this.#command(["MGET", ...keys])) as (string | null)[];
+  }
+
+  async #listRecords(list: string, first: number, last: number): Promise<(string | null)[]> {
+    if (this.#sortGets) {
       try {
-        reply = (await readScript.run(this.#client, keys, [
+        return (await this.#client.call(
+          "SORT_RO",
+          list,
+          "BY",
+          "nosort",
+          "LIMIT",
+          first,
+          last - first + 1,
+          "GET",
+          `${this.#keys.eventPrefix}*`,
+        )) as (string | null)[];
+      } catch (error) {
+        // Redis Cluster denies SORT's GET, ACLs may deny SORT_RO, Redis before 7 lacks it: the two-step read works everywhere.
+        if (!(error instanceof Error) || !/SORT|NOPERM|unknown command/i.test(error.message)) throw classifyRedisError(error, "reading");
+        this.#sortGets = false;
+      }
+    }
+    const sequences = (await this.#command(["LRANGE", list, first, last])) as string[];
+    if (sequences.length === 0) return [];
+    return (await this.#command(["MGET", ...sequences.map((sequence) => this.#keys.event(sequence))])) as (string | null)[];
+  }
+
+  /** A page with a `names` filter: as many filtered reads as it takes to fill it or reach the end of the range. */
+  async #filteredPage(
+    query: ScanPageQuery,
+    state: ScanState,
+    list: string | undefined,
+    low: number,
+    high: number | undefined,
+  ): Promise<StoredEvent[]> {
+    const names = (query.names ?? []).map((name) => `${JSON.stringify(name)},`);
+    const page: StoredEvent[] = [];
+    let from = low;
+    let to = high;
+    while (page.length < query.limit) {
+      const [exhausted, cursor, records] = (await this.#script(
+        filteredReadScript,
+        [list ?? this.#keys.sequence],
+        [
+          this.#keys.eventPrefix,
+          list === undefined ? "log" : "list",
           query.direction,
-          after?.toString() ?? "",
-          before?.toString() ?? "",
-          query.fromPosition ?? "",
-          query.toPosition ?? "",
+          from,
+          to ?? "",
           query.limit - page.length,
           SCAN_BUDGET,
           MAX_REPLY_BYTES,
           ...names,
-        ])) as [number, string, string];
-      } catch (error) {
-        throw classifyRedisError(error, "reading");
-      }
-      const [exhausted, cursor, records] = reply;
+        ],
+      )) as [number, string, string];
       for (const event of decodeRecords(records)) page.push(event);
       if (exhausted === 1 || cursor === "") break;
-      if (query.direction === "forwards") after = BigInt(cursor);
-      else before = BigInt(cursor);
+      if (query.direction === "forwards") from = Number(cursor) + 1;
+      else to = Number(cursor) - 1;
+      const end = page.at(-1);
+      if (end !== undefined) state.last = { sequenceNumber: end.sequenceNumber, index: Number(cursor) };
     }
     return page;
+  }
+
+  /**
+   * How many entries of a list hold a sequence number at or below `sequenceNumber`.
+   * The next page of a scan starts right next to the last event returned, so
+   * that one is answered from the scan's state; only a caller's own bounds
+   * need the binary search on the server.
+   */
+  async #countUpTo(list: string, sequenceNumber: bigint, state: ScanState): Promise<number> {
+    const last = state.last;
+    if (last !== undefined && last.sequenceNumber === sequenceNumber) return last.index + 1;
+    if (last !== undefined && last.sequenceNumber - 1n === sequenceNumber) return last.index;
+    return Number(await this.#script(countUpToScript, [list], [sequenceNumber.toString()]));
+  }
+
+  async #command(args: readonly [string, ...(string | number)[]]): Promise<unknown> {
+    this.#assertOpen();
+    const [command, ...rest] = args;
+    try {
+      return await this.#client.call(command, ...rest);
+    } catch (error) {
+      throw classifyRedisError(error, "reading");
+    }
+  }
+
+  async #script(script: RedisScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    this.#assertOpen();
+    try {
+      return await script.run(this.#client, keys, args);
+    } catch (error) {
+      throw classifyRedisError(error, "reading");
+    }
   }
 
   async #ready(): Promise<void> {

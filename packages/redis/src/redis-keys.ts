@@ -6,43 +6,45 @@ import type { EventTarget, StreamIdentifier } from "@chronicle/core";
  * slot and each Lua script touches keys of a single node.
  */
 export class RedisKeys {
-  /** The `INCRBY` counter that hands out sequence numbers. */
+  /** The `INCRBY` counter that hands out sequence numbers (1, 2, … without gaps): the log's length. */
   readonly sequence: string;
-  /** Sorted set of every sequence number (score = member = sequence number). */
-  readonly log: string;
-  /** Hash from sequence number to the stored event record. */
-  readonly events: string;
   /** Hash from event id to sequence number: idempotency and duplicate checks. */
   readonly ids: string;
   /** The version of this key layout, written by `migrate()`. */
   readonly format: string;
+  /** What the key of each event's record starts with; the sequence number follows. */
+  readonly eventPrefix: string;
   readonly #base: string;
 
   constructor(keyPrefix: string) {
     this.#base = `{${keyPrefix}}`;
     this.sequence = `${this.#base}sequence`;
-    this.log = `${this.#base}log`;
-    this.events = `${this.#base}events`;
     this.ids = `${this.#base}ids`;
     this.format = `${this.#base}format`;
+    this.eventPrefix = `${this.#base}event:`;
   }
 
-  /** Sorted set of a category's sequence numbers. */
+  /** The string key holding the record of the event with this sequence number. */
+  event(sequenceNumber: bigint | number | string): string {
+    return `${this.eventPrefix}${sequenceNumber}`;
+  }
+
+  /** List of a category's sequence numbers, in increasing order. */
   category(category: string): string {
     return `${this.#base}category:${category}`;
   }
 
-  /** Sorted set of a stream's sequence numbers; an event's rank in it is its position. */
+  /** List of a stream's sequence numbers: an event's index in it is its position. */
   stream(target: Pick<StreamIdentifier, "category" | "stream">): string {
     // JSON keeps "a:b" / "c" apart from "a" / "b:c".
     return `${this.#base}stream:${JSON.stringify([target.category, target.stream])}`;
   }
 
-  /** The sorted set a read of `target` pages through. */
-  index(target: EventTarget): string {
+  /** The list a read of `target` walks, or `undefined` for the log, whose sequence numbers are simply 1…`sequence`. */
+  index(target: EventTarget): string | undefined {
     switch (target.type) {
       case "log":
-        return this.log;
+        return undefined;
       case "category":
         return this.category(target.category);
       case "stream":

@@ -4,6 +4,16 @@
  * passed in KEYS and shares the store's hash tag, so the scripts run unchanged
  * on Redis Cluster.
  *
+ * Layout (see `redis-keys.ts`): a counter handing out sequence numbers 1, 2, …
+ * without gaps (so the log needs no index of its own); one string key per
+ * event holding its record; a hash from id to sequence number; and per stream
+ * and per category a list of sequence numbers, where an event's index in its
+ * stream's list is its position. Lists append in O(1) and read ranges by
+ * index, and plain MGET / SORT … GET read the records of a range in one round
+ * trip, which is what a store does most. The scripts derive the event keys
+ * from a prefix passed in ARGV rather than declaring each in KEYS; they share
+ * the store's hash tag, so they live in the same cluster slot as the declared keys.
+ *
  * A stored event is one string, a JSON array:
  * `[sequenceNumber,position,occurredAtMs,observedAtMs,"name","id","category","stream",payload,metadata]`.
  * The client sends the part after the two dates ready-made (its "content"), so
@@ -16,36 +26,46 @@
 export const FORMAT_VERSION = "1";
 
 /**
- * Appends. KEYS: sequence, log, events, ids, then each write's stream and
- * category. ARGV: the write count, then per write its condition (JSON, or ""
- * for none) and event count, then per event its id, `occurredAt,observedAt` and
- * content.
+ * Appends. KEYS: sequence, ids, then each write's stream and category lists.
+ * ARGV: the event key prefix, the write count, then per write its condition
+ * (JSON, or "" for none) and event count, then per event its id,
+ * `occurredAt,observedAt` and content.
  *
- * Replies `{"ok", firstSequenceNumber, ...}` with, per write, its first
- * position or the records it replays; `{"unmet", writeIndex, streamLength}`;
- * or `{"duplicate", eventId, reason, record}`. Every check (idempotency,
- * conditions, and a read of each key so a key of the wrong type fails here)
- * runs before the first write, so a failing script leaves nothing behind.
+ * Replies `{"ok", firstSequenceNumber, ...}` with, per write, its stream's
+ * length before the write (its first position) or the records it replays;
+ * `{"unmet", writeIndex, streamLength}`; or `{"duplicate", eventId, reason,
+ * detail}`. Every check (idempotency, conditions, and a read of each list and
+ * hash so a key of the wrong type fails here) runs before the first write, so
+ * a failing script leaves nothing behind.
  */
 export const APPEND_SCRIPT = `
-local sequenceKey, logKey, eventsKey, idsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local sequenceKey, idsKey, eventPrefix = KEYS[1], KEYS[2], ARGV[1]
 local CHUNK = 1000
 
 local function chunked(command, key, items)
   local first = 1
   while first <= #items do
     local last = math.min(first + CHUNK - 1, #items)
-    redis.call(command, key, unpack(items, first, last))
+    if key then
+      redis.call(command, key, unpack(items, first, last))
+    else
+      redis.call(command, unpack(items, first, last))
+    end
     first = last + 1
   end
 end
 
-local function hmget(key, fields)
+local function fetch(command, key, fields)
   local values = {}
   local first = 1
   while first <= #fields do
     local last = math.min(first + CHUNK - 1, #fields)
-    local got = redis.call('HMGET', key, unpack(fields, first, last))
+    local got
+    if key then
+      got = redis.call(command, key, unpack(fields, first, last))
+    else
+      got = redis.call(command, unpack(fields, first, last))
+    end
     for index = 1, #got do values[first + index - 1] = got[index] end
     first = last + 1
   end
@@ -74,9 +94,9 @@ local function holds(condition, latest)
 end
 
 local writes = {}
-local cursor = 2
-for w = 1, tonumber(ARGV[1]) do
-  local write = { stream = KEYS[3 + 2 * w], category = KEYS[4 + 2 * w], condition = ARGV[cursor], ids = {}, dates = {}, contents = {} }
+local cursor = 3
+for w = 1, tonumber(ARGV[2]) do
+  local write = { stream = KEYS[1 + 2 * w], category = KEYS[2 + 2 * w], condition = ARGV[cursor], ids = {}, dates = {}, contents = {} }
   local count = tonumber(ARGV[cursor + 1])
   cursor = cursor + 2
   for e = 1, count do
@@ -91,7 +111,7 @@ end
 -- Idempotency first: a write whose ids are all stored, as they are now sent, replays.
 for _, write in ipairs(writes) do
   if #write.ids > 0 then
-    local sequences = hmget(idsKey, write.ids)
+    local sequences = fetch('HMGET', idsKey, write.ids)
     local taken, missing
     for e = 1, #write.ids do
       if sequences[e] then taken = taken or e else missing = missing or e end
@@ -100,14 +120,16 @@ for _, write in ipairs(writes) do
       return { 'duplicate', write.ids[taken], 'partial', write.ids[missing] }
     end
     if taken then
-      local records = hmget(eventsKey, sequences)
+      local keys = {}
+      for e = 1, #sequences do keys[e] = eventPrefix .. sequences[e] end
+      local records = fetch('MGET', nil, keys)
       local previous
       for e = 1, #records do
         local record = records[e]
-        if not redis.call('ZSCORE', write.stream, sequences[e]) then
+        local position, content = string.match(record, '^%[[^,]*,([^,]*),[^,]*,[^,]*,(.*)$')
+        if redis.call('LINDEX', write.stream, position) ~= sequences[e] then
           return { 'duplicate', write.ids[e], 'stream', record }
         end
-        local position, content = string.match(record, '^%[[^,]*,([^,]*),[^,]*,[^,]*,(.*)$')
         position = tonumber(position)
         if previous and position ~= previous + 1 then
           return { 'duplicate', write.ids[e], 'order', record }
@@ -125,7 +147,7 @@ end
 local total = 0
 for w, write in ipairs(writes) do
   if not write.replay then
-    write.length = redis.call('ZCARD', write.stream)
+    write.length = redis.call('LLEN', write.stream)
     if write.condition ~= '' then
       local latest
       if write.length > 0 then latest = write.length - 1 end
@@ -138,95 +160,85 @@ for w, write in ipairs(writes) do
 end
 
 local reply = { 'ok', 0 }
-if total > 0 then
-  -- Type checks of the keys written below, so WRONGTYPE cannot stop the script half way.
-  redis.call('ZCARD', logKey)
-  redis.call('HLEN', eventsKey)
-  for _, write in ipairs(writes) do
-    if not write.replay and #write.ids > 0 then redis.call('ZCARD', write.category) end
-  end
-  local sequence = redis.call('INCRBY', sequenceKey, total) - total + 1
-  reply[2] = sequence
-  local logItems, eventItems, idItems = {}, {}, {}
-  for w, write in ipairs(writes) do
-    if write.replay then
-      reply[w + 2] = write.replay
-    else
-      reply[w + 2] = write.length
-      local indexItems = {}
-      for e = 1, #write.ids do
-        local number = string.format('%d', sequence)
-        local record = '[' .. number .. ',' .. string.format('%d', write.length + e - 1) .. ',' .. write.dates[e] .. ',' .. write.contents[e]
-        indexItems[#indexItems + 1] = number
-        indexItems[#indexItems + 1] = number
-        logItems[#logItems + 1] = number
-        logItems[#logItems + 1] = number
-        eventItems[#eventItems + 1] = number
-        eventItems[#eventItems + 1] = record
-        idItems[#idItems + 1] = write.ids[e]
-        idItems[#idItems + 1] = number
-        sequence = sequence + 1
-      end
-      if #indexItems > 0 then
-        chunked('ZADD', write.stream, indexItems)
-        chunked('ZADD', write.category, indexItems)
-      end
+for w, write in ipairs(writes) do
+  reply[w + 2] = write.replay or write.length
+end
+if total == 0 then return reply end
+
+-- The type checks the reads above have not made yet, so WRONGTYPE cannot stop the writes half way.
+redis.call('HLEN', idsKey)
+for _, write in ipairs(writes) do
+  if not write.replay and #write.ids > 0 then redis.call('LLEN', write.category) end
+end
+-- The first write: a counter that is not an integer fails here, before anything changed.
+local sequence = redis.call('INCRBY', sequenceKey, total) - total + 1
+reply[2] = sequence
+local eventItems, idItems = {}, {}
+for _, write in ipairs(writes) do
+  if not write.replay and #write.ids > 0 then
+    local sequences = {}
+    for e = 1, #write.ids do
+      local number = string.format('%d', sequence)
+      sequences[e] = number
+      eventItems[#eventItems + 1] = eventPrefix .. number
+      eventItems[#eventItems + 1] = '[' .. number .. ',' .. string.format('%d', write.length + e - 1) .. ',' .. write.dates[e] .. ',' .. write.contents[e]
+      idItems[#idItems + 1] = write.ids[e]
+      idItems[#idItems + 1] = number
+      sequence = sequence + 1
     end
-  end
-  chunked('HSET', eventsKey, eventItems)
-  chunked('HSET', idsKey, idItems)
-  chunked('ZADD', logKey, logItems)
-else
-  for w, write in ipairs(writes) do
-    if write.replay then reply[w + 2] = write.replay else reply[w + 2] = write.length end
+    chunked('RPUSH', write.stream, sequences)
+    chunked('RPUSH', write.category, sequences)
   end
 end
+chunked('MSET', nil, eventItems)
+chunked('HSET', idsKey, idItems)
 return reply
 `;
 
 /**
- * One page of a read. KEYS: the sorted set of the target, events. ARGV:
- * direction ("forwards" or "backwards"), after and before (exclusive sequence
- * numbers, or ""), fromPosition and toPosition (ranks in a stream's set, or
- * ""), the most events to return, the most candidates and reply bytes to go
- * through, then the names to keep, each JSON-encoded and followed by a comma.
- *
- * Replies `{exhausted, cursor, records}`: whether the range has no more events,
- * the sequence number of the last candidate looked at, and the matching records
- * joined by commas (one `JSON.parse` on the client reads them all). Names are
- * matched here, so filtered-out payloads never cross the network.
+ * How many entries of a stream's or category's list hold a sequence number at
+ * or below ARGV[1]: the index of the first entry above it. A binary search,
+ * since the list is in increasing order. KEYS: the list.
  */
-export const READ_SCRIPT = `
-local indexKey, eventsKey = KEYS[1], KEYS[2]
-local forwards = ARGV[1] == 'forwards'
-local low, high
-if ARGV[2] ~= '' then low = tonumber(ARGV[2]) + 1 end
-if ARGV[3] ~= '' then high = tonumber(ARGV[3]) - 1 end
-if ARGV[4] ~= '' then
-  local at = redis.call('ZRANGE', indexKey, ARGV[4], ARGV[4], 'WITHSCORES')
-  if #at == 0 then return { 1, '', '' } end
-  local score = tonumber(at[2])
-  if not low or score > low then low = score end
+export const COUNT_UP_TO_SCRIPT = `
+local target = tonumber(ARGV[1])
+local low, high = 0, redis.call('LLEN', KEYS[1])
+while low < high do
+  local middle = math.floor((low + high) / 2)
+  if tonumber(redis.call('LINDEX', KEYS[1], middle)) <= target then low = middle + 1 else high = middle end
 end
-if ARGV[5] ~= '' then
-  local at = redis.call('ZRANGE', indexKey, ARGV[5], ARGV[5], 'WITHSCORES')
-  if #at > 0 then
-    local score = tonumber(at[2])
-    if not high or score < high then high = score end
-  end
-end
-if low and high and low > high then return { 1, '', '' } end
-local minimum, maximum = '-inf', '+inf'
-if low then minimum = string.format('%d', low) end
-if high then maximum = string.format('%d', high) end
+return low
+`;
 
+/**
+ * A read filtered by event names, matched here so that filtered-out payloads
+ * never cross the network. KEYS: the target's list, or the sequence counter
+ * for the log. ARGV: the event key prefix, "list" or "log", direction, the
+ * first and last index (sequence number for the log) to look at ("" for the
+ * end), the most events to return, the most candidates and reply bytes to go
+ * through, then the names, each JSON-encoded and followed by a comma.
+ *
+ * Replies `{exhausted, cursor, records}`: whether the range has no more
+ * candidates, the index (or sequence number) of the last one looked at, and
+ * the matching records joined by commas.
+ */
+export const FILTERED_READ_SCRIPT = `
+local indexKey, eventPrefix = KEYS[1], ARGV[1]
+local isLog = ARGV[2] == 'log'
+local forwards = ARGV[3] == 'forwards'
+local low, high = tonumber(ARGV[4]), tonumber(ARGV[5])
+if isLog then
+  low = low or 1
+  high = high or tonumber(redis.call('GET', indexKey) or '0')
+else
+  low = low or 0
+  high = high or redis.call('LLEN', indexKey) - 1
+end
 local limit, budget, maxBytes = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local names = {}
 for index = 9, #ARGV do names[#names + 1] = ARGV[index] end
-local filtered = #names > 0
 
 local function wanted(record)
-  if not filtered then return true end
   local at = string.match(record, '^%[[^,]*,[^,]*,[^,]*,[^,]*,()')
   for _, name in ipairs(names) do
     if string.sub(record, at, at + #name - 1) == name then return true end
@@ -235,20 +247,22 @@ local function wanted(record)
 end
 
 local matches, bytes, scanned, cursor = {}, 0, 0, ''
-while true do
-  local chunk = limit - #matches
-  if filtered then chunk = math.max(chunk, 200) end
-  chunk = math.min(chunk, 1000, budget - scanned)
-  local sequences
-  if forwards then
-    sequences = redis.call('ZRANGEBYSCORE', indexKey, minimum, maximum, 'LIMIT', 0, chunk)
+while low <= high do
+  local chunk = math.min(math.max(limit - #matches, 200), 1000, budget - scanned, high - low + 1)
+  local first, last
+  if forwards then first, last = low, low + chunk - 1 else first, last = high - chunk + 1, high end
+  local keys = {}
+  if isLog then
+    for number = first, last do keys[#keys + 1] = eventPrefix .. string.format('%d', number) end
   else
-    sequences = redis.call('ZREVRANGEBYSCORE', indexKey, maximum, minimum, 'LIMIT', 0, chunk)
+    for index, sequence in ipairs(redis.call('LRANGE', indexKey, first, last)) do keys[index] = eventPrefix .. sequence end
   end
-  if #sequences == 0 then return { 1, cursor, table.concat(matches, ',') } end
-  local records = redis.call('HMGET', eventsKey, unpack(sequences))
-  for index = 1, #sequences do
-    cursor = sequences[index]
+  local records = redis.call('MGET', unpack(keys))
+  local count = #keys
+  for step = 1, count do
+    local index = step
+    if not forwards then index = count - step + 1 end
+    cursor = string.format('%d', first + index - 1)
     scanned = scanned + 1
     local record = records[index]
     if record and wanted(record) then
@@ -259,10 +273,26 @@ while true do
       end
     end
   end
-  if #sequences < chunk then return { 1, cursor, table.concat(matches, ',') } end
+  if forwards then low = last + 1 else high = first - 1 end
   if scanned >= budget then return { 0, cursor, table.concat(matches, ',') } end
-  if forwards then minimum = '(' .. cursor else maximum = '(' .. cursor end
 end
+return { 1, cursor, table.concat(matches, ',') }
+`;
+
+/**
+ * The newest record of a stream or category (KEYS: its list) or of the log
+ * (KEYS: the sequence counter), or false when there is none. ARGV: "list" or
+ * "log", the event key prefix.
+ */
+export const LATEST_SCRIPT = `
+local sequence
+if ARGV[1] == 'log' then
+  sequence = redis.call('GET', KEYS[1])
+else
+  sequence = redis.call('LINDEX', KEYS[1], -1)
+end
+if not sequence or sequence == '0' then return false end
+return redis.call('GET', ARGV[2] .. sequence)
 `;
 
 /**

@@ -39,7 +39,7 @@ describe.skipIf(unavailable !== undefined)("RedisEventStorageAdapter on Redis Cl
     const owners = new Map<string, EventStore>();
     for (let attempt = 0; attempt < 200 && owners.size < 3; attempt += 1) {
       const keyPrefix = uniquePrefix("shard");
-      const owner = await ownerOf(new RedisKeys(keyPrefix).log);
+      const owner = await ownerOf(new RedisKeys(keyPrefix).sequence);
       if (!owners.has(owner)) owners.set(owner, newStore(keyPrefix));
     }
     expect(owners.size).toBe(3);
@@ -55,17 +55,10 @@ describe.skipIf(unavailable !== undefined)("RedisEventStorageAdapter on Redis Cl
       expect((await store.log().read()).map((event) => event.payload)).toEqual([{ owner }, { owner }]);
       const keyPrefix = (store.adapter as RedisEventStorageAdapter).keyPrefix;
       const keys = new RedisKeys(keyPrefix);
-      const storeKeys = [
-        keys.log,
-        keys.events,
-        keys.ids,
-        keys.sequence,
-        keys.category("orders"),
-        keys.stream(streamIdentifier("invoices", "1")),
-      ];
+      const storeKeys = [keys.sequence, keys.event(1), keys.ids, keys.category("orders"), keys.stream(streamIdentifier("invoices", "1"))];
       const slots = new Set(await Promise.all(storeKeys.map(async (key) => String(await connected().cluster("KEYSLOT", key)))));
       expect(slots.size).toBe(1);
-      expect(await ownerOf(keys.log)).toBe(owner);
+      expect(await ownerOf(keys.sequence)).toBe(owner);
     }
   });
 
@@ -95,7 +88,7 @@ describe.skipIf(unavailable !== undefined)("RedisEventStorageAdapter on Redis Cl
     await store.stream("a", "1").publish({ events: [{ name: "second", payload: 2 }], condition: positionIs(0) });
     expect((await store.stream("a", "1").read()).map((event) => event.name)).toEqual(["first", "second"]);
     const adapter = store.adapter as RedisEventStorageAdapter;
-    const owner = await ownerOf(new RedisKeys(adapter.keyPrefix).log);
+    const owner = await ownerOf(new RedisKeys(adapter.keyPrefix).sequence);
     const node = connected()
       .nodes("master")
       .find((candidate) => `${candidate.options.host}:${candidate.options.port}` === owner);

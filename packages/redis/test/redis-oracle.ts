@@ -7,19 +7,23 @@ type RawRecord = [number, number, number, number, string, string, string, string
 
 /**
  * Reads a store's raw keys with plain commands, not through the adapter, and
- * checks that every index agrees with the stored records: the log, each
- * category and stream set, the id index and the sequence counter.
+ * checks that every index agrees with the stored records: a record for each
+ * sequence number up to the counter, each category's and stream's list, and
+ * the id index.
  */
 export function redisOracle(client: Redis | Cluster): ContractOracle<RedisEventStorageAdapter> {
   return {
     async readAll(adapter) {
       const base = `{${adapter.keyPrefix}}`;
-      const records = await client.hgetall(`${base}events`);
-      const events = Object.entries(records).map(([field, record]): StoredEvent => {
+      const counter = Number((await client.get(`${base}sequence`)) ?? 0);
+      const keys = Array.from({ length: counter }, (_, index) => `${base}event:${index + 1}`);
+      const records = keys.length === 0 ? [] : await client.mget(...keys);
+      const events = records.map((record, index): StoredEvent => {
+        if (record === null) throw new Error(`no record for sequence number ${index + 1} of ${counter}`);
         const [sequenceNumber, position, occurredAt, observedAt, name, id, category, stream, payload, metadata] = JSON.parse(
           record,
         ) as RawRecord;
-        if (String(sequenceNumber) !== field) throw new Error(`record under ${field} says sequence number ${sequenceNumber}`);
+        if (sequenceNumber !== index + 1) throw new Error(`record ${keys[index]} says sequence number ${sequenceNumber}`);
         return {
           id,
           name,
@@ -34,30 +38,28 @@ export function redisOracle(client: Redis | Cluster): ContractOracle<RedisEventS
         };
       });
       events.sort((left, right) => Number(left.sequenceNumber - right.sequenceNumber));
-      const sequenceNumbers = (list: readonly StoredEvent[]) => list.map((event) => String(event.sequenceNumber));
-      const expectIndex = async (key: string, expected: readonly StoredEvent[]) => {
-        const members = await client.zrange(key, 0, -1, "WITHSCORES");
-        const pairs = sequenceNumbers(expected).flatMap((sequence) => [sequence, sequence]);
-        if (JSON.stringify(members) !== JSON.stringify(pairs)) throw new Error(`index ${key} disagrees with the stored records`);
+      events.forEach((event, index) => {
+        if (event.sequenceNumber !== BigInt(index + 1)) throw new Error(`sequence number ${event.sequenceNumber} at log index ${index}`);
+      });
+      const expectList = async (key: string, expected: readonly StoredEvent[]) => {
+        const entries = await client.lrange(key, 0, -1);
+        const sequenceNumbers = expected.map((event) => String(event.sequenceNumber));
+        if (JSON.stringify(entries) !== JSON.stringify(sequenceNumbers)) throw new Error(`list ${key} disagrees with the stored records`);
       };
-
-      await expectIndex(`${base}log`, events);
-      const byCategory = groupBy(events, (event) => event.category);
-      for (const [category, inCategory] of byCategory) await expectIndex(`${base}category:${category}`, inCategory);
-      const byStream = groupBy(events, (event) => JSON.stringify([event.category, event.stream]));
-      for (const [stream, inStream] of byStream) {
+      for (const [category, inCategory] of groupBy(events, (event) => event.category)) {
+        await expectList(`${base}category:${category}`, inCategory);
+      }
+      for (const [stream, inStream] of groupBy(events, (event) => JSON.stringify([event.category, event.stream]))) {
         inStream.forEach((event, index) => {
-          if (event.position !== index) throw new Error(`stream ${stream} has position ${event.position} at rank ${index}`);
+          if (event.position !== index) throw new Error(`stream ${stream} has position ${event.position} at index ${index}`);
         });
-        await expectIndex(`${base}stream:${stream}`, inStream);
+        await expectList(`${base}stream:${stream}`, inStream);
       }
       const ids = await client.hgetall(`${base}ids`);
       if (Object.keys(ids).length !== events.length) throw new Error("the id index and the records differ in size");
       for (const event of events) {
         if (ids[event.id] !== String(event.sequenceNumber)) throw new Error(`the id index maps ${event.id} elsewhere`);
       }
-      const counter = Number((await client.get(`${base}sequence`)) ?? 0);
-      if (events.length > 0 && counter < Number(events.at(-1)?.sequenceNumber)) throw new Error("the sequence counter is behind");
       return events;
     },
   };

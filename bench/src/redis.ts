@@ -1,0 +1,183 @@
+import { randomUUID } from "node:crypto";
+import { EventStore, positionIs, streamIsEmpty } from "@chronicle/core";
+import { RedisEventStorageAdapter } from "@chronicle/redis";
+import { Redis } from "ioredis";
+import { type BenchSuite, compare, measure, runConcurrently } from "./harness.js";
+
+const SUITE = "redis";
+const URL = process.env.CHRONICLE_REDIS_URL ?? "redis://127.0.0.1:6379";
+const WRITERS = 8;
+const SINGLE_PUBLISHES = 40_000;
+const BATCH_SIZE = 100;
+const BATCHES = 2_000;
+const STREAM_EVENTS = 1_000;
+const STREAM_READS = 300;
+
+/**
+ * The baseline: a minimal hand-written event log on Redis. One script checks
+ * the stream's version key, takes sequence numbers with INCRBY and RPUSHes the
+ * events (JSON) to the stream's list. KEYS: version, sequence, list. ARGV: the
+ * expected version ("" for any), then the events.
+ */
+const BASELINE_APPEND = `
+local version = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= version then return -1 end
+local count = #ARGV - 1
+local last = redis.call('INCRBY', KEYS[2], count)
+redis.call('RPUSH', KEYS[3], unpack(ARGV, 2))
+redis.call('SET', KEYS[1], version + count)
+return last
+`;
+
+interface BaselineClient extends Redis {
+  baselineAppend(version: string, sequence: string, list: string, expected: string, ...events: string[]): Promise<number>;
+}
+
+/** The baseline's key names, under their own hash tag. */
+function baselineKeys(prefix: string, stream: string) {
+  return [`{${prefix}baseline}version:${stream}`, `{${prefix}baseline}sequence`, `{${prefix}baseline}list:${stream}`] as const;
+}
+
+function baselineEvent(name: string, payload: unknown): string {
+  const now = Date.now();
+  return JSON.stringify({ id: randomUUID(), name, payload, metadata: {}, occurredAt: now, observedAt: now });
+}
+
+async function singlePublishes(client: BaselineClient, prefix: string): Promise<void> {
+  const scenario = `publish 1 event, ${WRITERS} writers, positionIs`;
+  const store = new EventStore(new RedisEventStorageAdapter({ client }, { keyPrefix: `${prefix}single:` }));
+  await store.log().latest();
+  const positions = new Array<number | undefined>(WRITERS).fill(undefined);
+  const chronicle = await measure({ suite: SUITE, scenario, subject: "chronicle", unit: "publishes" }, async () => {
+    let errors = 0;
+    await runConcurrently(WRITERS, SINGLE_PUBLISHES, async (index, worker) => {
+      const position = positions[worker];
+      try {
+        const [stored] = await store.stream("accounts", `account-${worker}`).publish({
+          events: [{ name: "deposited", payload: { amount: index, currency: "EUR" } }],
+          condition: position === undefined ? streamIsEmpty() : positionIs(position),
+        });
+        positions[worker] = stored?.position;
+      } catch {
+        errors += 1;
+      }
+    });
+    return { count: SINGLE_PUBLISHES - errors, errors };
+  });
+
+  const versions = new Array<number>(WRITERS).fill(0);
+  const baseline = await measure({ suite: SUITE, scenario, subject: "baseline", unit: "publishes" }, async () => {
+    let errors = 0;
+    await runConcurrently(WRITERS, SINGLE_PUBLISHES, async (index, worker) => {
+      const expected = versions[worker] as number;
+      const last = await client.baselineAppend(
+        ...baselineKeys(prefix, `account-${worker}`),
+        String(expected),
+        baselineEvent("deposited", { amount: index, currency: "EUR" }),
+      );
+      if (last < 0) errors += 1;
+      else versions[worker] = expected + 1;
+    });
+    return { count: SINGLE_PUBLISHES - errors, errors };
+  });
+  compare(chronicle, baseline, { minimumRatio: 0.6, description: "at least 30,000 publishes/s and 60% of the baseline" });
+  console.log(
+    JSON.stringify({
+      suite: SUITE,
+      scenario,
+      target: "at least 30000 publishes/s",
+      rate: chronicle.rate,
+      meetsTarget: chronicle.rate >= 30_000,
+    }),
+  );
+}
+
+async function batches(client: BaselineClient, prefix: string): Promise<void> {
+  const scenario = `publish batches of ${BATCH_SIZE}, 1 writer`;
+  const store = new EventStore(new RedisEventStorageAdapter({ client }, { keyPrefix: `${prefix}batches:` }));
+  await store.log().latest();
+  const chronicle = await measure({ suite: SUITE, scenario, subject: "chronicle", unit: "events" }, async () => {
+    for (let batch = 0; batch < BATCHES; batch += 1) {
+      await store.stream("accounts", "batched").publish({
+        events: Array.from({ length: BATCH_SIZE }, (_, index) => ({ name: "deposited", payload: { amount: index, currency: "EUR" } })),
+      });
+    }
+    return BATCHES * BATCH_SIZE;
+  });
+  const baseline = await measure({ suite: SUITE, scenario, subject: "baseline", unit: "events" }, async () => {
+    for (let batch = 0; batch < BATCHES; batch += 1) {
+      const events = Array.from({ length: BATCH_SIZE }, (_, index) => baselineEvent("deposited", { amount: index, currency: "EUR" }));
+      await client.baselineAppend(...baselineKeys(prefix, "batched"), "", ...events);
+    }
+    return BATCHES * BATCH_SIZE;
+  });
+  compare(chronicle, baseline, { minimumRatio: 0, description: "for reference: the issue's target is 150,000 events/s" });
+  console.log(
+    JSON.stringify({
+      suite: SUITE,
+      scenario,
+      target: "at least 150000 events/s",
+      rate: chronicle.rate,
+      meetsTarget: chronicle.rate >= 150_000,
+    }),
+  );
+}
+
+async function streamReads(client: BaselineClient, prefix: string): Promise<void> {
+  const scenario = `read a ${STREAM_EVENTS}-event stream`;
+  const store = new EventStore(new RedisEventStorageAdapter({ client }, { keyPrefix: `${prefix}reads:` }));
+  const stream = store.stream("accounts", "long");
+  const [version, , list] = baselineKeys(prefix, "long");
+  for (let written = 0; written < STREAM_EVENTS; written += BATCH_SIZE) {
+    const payloads = Array.from({ length: BATCH_SIZE }, (_, index) => ({ amount: written + index, currency: "EUR" }));
+    await stream.publish({ events: payloads.map((payload) => ({ name: "deposited", payload })) });
+    await client.baselineAppend(
+      version,
+      `{${prefix}baseline}sequence`,
+      list,
+      "",
+      ...payloads.map((payload) => baselineEvent("deposited", payload)),
+    );
+  }
+  const readChronicle = async () => (await stream.read()).length;
+  const readBaseline = async () => (await client.lrange(list, 0, -1)).map((event) => JSON.parse(event)).length;
+  for (let warmup = 0; warmup < 20; warmup += 1) await Promise.all([readChronicle(), readBaseline()]);
+
+  const timed = (subject: "chronicle" | "baseline", read: () => Promise<number>) =>
+    measure({ suite: SUITE, scenario, subject, unit: "events" }, async () => {
+      let count = 0;
+      for (let round = 0; round < STREAM_READS; round += 1) count += await read();
+      return count;
+    });
+  const chronicle = await timed("chronicle", readChronicle);
+  const baseline = await timed("baseline", readBaseline);
+  compare(chronicle, baseline, { minimumRatio: 1 / 1.5, description: "within 1.5x of the baseline's LRANGE (ratio at least 0.667)" });
+}
+
+/** Deletes every key under the bench's prefix. */
+async function deleteKeys(client: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", `{${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await client.unlink(...keys);
+  } while (cursor !== "0");
+}
+
+/** The Redis adapter against a minimal Lua-script event log on the same server, in the same run. */
+export const redisSuite: BenchSuite = {
+  name: SUITE,
+  async run() {
+    const client = new Redis(URL) as BaselineClient;
+    client.defineCommand("baselineAppend", { numberOfKeys: 3, lua: BASELINE_APPEND });
+    const prefix = `chronicle-bench:${randomUUID()}:`;
+    try {
+      await singlePublishes(client, prefix);
+      await batches(client, prefix);
+      await streamReads(client, prefix);
+    } finally {
+      await deleteKeys(client, prefix);
+      await client.quit();
+    }
+  },
+};
