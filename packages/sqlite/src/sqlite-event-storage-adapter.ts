@@ -75,6 +75,8 @@ interface PendingSave {
   readonly eventCount: number;
   /** The `performance.now()` time after which waiting for the write lock gives up. */
   readonly deadline: number;
+  /** Set once the optimistic path met a stored id or an unmet condition: the next attempt goes straight to the careful path. */
+  careful: boolean;
   readonly resolve: (events: StoredEvent[][]) => void;
   readonly reject: (error: unknown) => void;
   readonly detach: () => void;
@@ -90,8 +92,8 @@ const DECIDE_CAREFULLY = Symbol("decide carefully");
  * readers never wait for the writer and several processes can share one file.
  *
  * Saves made concurrently in one process are coalesced into one `BEGIN
- * IMMEDIATE` transaction, each inside its own savepoint, so one unmet condition
- * rolls back only its own save. SQLite has one writer at a time: every save is
+ * IMMEDIATE` transaction, each inside its own savepoint when it has company, so
+ * one unmet condition rolls back only its own save. SQLite has one writer at a time: every save is
  * serialised across the whole log, and commit order is sequence order. Waiting
  * for another connection's lock happens between event-loop turns, never inside
  * the synchronous driver for longer than a few milliseconds.
@@ -179,6 +181,7 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
         writes: prepared,
         eventCount: prepared.reduce((count, write) => count + write.events.length, 0),
         deadline: performance.now() + this.#busyTimeoutMs,
+        careful: false,
         resolve,
         reject,
         detach: () => signal?.removeEventListener("abort", abandon),
@@ -402,16 +405,16 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
 
   /** Runs a batch in the transaction `BEGIN IMMEDIATE` opened, synchronously, so nothing else on this connection sees it half done. */
   #commit(batch: readonly PendingSave[]): void {
+    if (batch.length === 1) {
+      this.#commitAlone(batch[0] as PendingSave);
+      return;
+    }
     const outcomes: SaveOutcome[] = [];
     try {
       for (const save of batch) outcomes.push(this.#applySave(save.writes));
       this.#statement("COMMIT").run();
     } catch (error) {
-      try {
-        if (this.#database.open && this.#database.inTransaction) this.#database.exec("ROLLBACK");
-      } catch {
-        // The transaction is lost either way; the first error is the one worth reporting.
-      }
+      this.#rollBack();
       const classified = classifySqliteError(error, this.#database);
       for (const save of batch) {
         save.detach();
@@ -425,6 +428,40 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
       if ("stored" in outcome) save.resolve(outcome.stored);
       else save.reject(outcome.error);
     });
+  }
+
+  /**
+   * A save alone in its transaction needs no savepoint, which costs SQLite a
+   * statement journal: when it fails, the whole transaction is rolled back. When
+   * the optimistic path cannot decide, the save goes back to the head of the
+   * queue for a careful attempt in the next transaction.
+   */
+  #commitAlone(save: PendingSave): void {
+    let stored: StoredEvent[][];
+    try {
+      stored = save.careful ? this.#appendCarefully(save.writes) : this.#appendOptimistically(save.writes);
+      this.#statement("COMMIT").run();
+    } catch (error) {
+      this.#rollBack();
+      if (error === DECIDE_CAREFULLY) {
+        save.careful = true;
+        this.#queue.unshift(save);
+        return;
+      }
+      save.detach();
+      save.reject(classifySqliteError(error, this.#database));
+      return;
+    }
+    save.detach();
+    save.resolve(stored);
+  }
+
+  #rollBack(): void {
+    try {
+      if (this.#database.open && this.#database.inTransaction) this.#database.exec("ROLLBACK");
+    } catch {
+      // The transaction is lost either way; the error that led here is the one worth reporting.
+    }
   }
 
   /**
