@@ -373,7 +373,7 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
         });
         this.#rejectQueued((save) => save.deadline <= now, unavailable);
         if (this.#queue.length === 0) return;
-        const nearestDeadline = Math.min(...this.#queue.map((save) => save.deadline));
+        const nearestDeadline = this.#queue.reduce((nearest, save) => Math.min(nearest, save.deadline), Number.POSITIVE_INFINITY);
         backoff = nextBackoff(backoff);
         await sleep(Math.max(0, Math.min(backoff, nearestDeadline - now)));
         continue;
