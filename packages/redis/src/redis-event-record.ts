@@ -20,7 +20,10 @@ type RecordTuple = [number, number, number, number, string, string, string, stri
 /** Reads records joined by commas, as the read script replies them, with one `JSON.parse`. */
 export function decodeRecords(joined: string): StoredEvent[] {
   if (joined === "") return [];
-  return (JSON.parse(`[${joined}]`) as RecordTuple[]).map(toStoredEvent);
+  const records = JSON.parse(`[${joined}]`) as RecordTuple[];
+  const events = new Array<StoredEvent>(records.length);
+  for (let index = 0; index < records.length; index += 1) events[index] = toStoredEvent(records[index] as RecordTuple);
+  return events;
 }
 
 /** Reads one record. */
@@ -45,28 +48,17 @@ export function appendedEvent(event: PreparedEvent, target: StreamIdentifier, po
   };
 }
 
-function toStoredEvent([
-  sequenceNumber,
-  position,
-  occurredAt,
-  observedAt,
-  name,
-  id,
-  category,
-  stream,
-  payload,
-  metadata,
-]: RecordTuple): StoredEvent {
+function toStoredEvent(record: RecordTuple): StoredEvent {
   return {
-    id,
-    name,
-    category,
-    stream,
-    position,
-    sequenceNumber: BigInt(sequenceNumber),
-    payload,
-    metadata,
-    occurredAt: new Date(occurredAt),
-    observedAt: new Date(observedAt),
+    id: record[5],
+    name: record[4],
+    category: record[6],
+    stream: record[7],
+    position: record[1],
+    sequenceNumber: BigInt(record[0]),
+    payload: record[8],
+    metadata: record[9],
+    occurredAt: new Date(record[2]),
+    observedAt: new Date(record[3]),
   };
 }

@@ -188,15 +188,33 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
   }
 
   scan(target: EventTarget, options: ScanOptions = {}): AsyncIterable<StoredEvent> {
-    const adapter = this;
     return {
-      async *[Symbol.asyncIterator]() {
-        adapter.#assertOpen();
-        const checked = validateTarget(target);
-        const normalised = normaliseScanOptions(checked, options);
-        await adapter.#ready();
-        const state: ScanState = {};
-        yield* scanInPages(checked, normalised, (query) => adapter.#page(query, state), adapter.#pageSize);
+      [Symbol.asyncIterator]: () => {
+        // The pages' own generator is handed out directly, without a delegating one around it: one fewer hop per event.
+        let pages: AsyncGenerator<StoredEvent, void, undefined> | undefined;
+        const start = async (): Promise<AsyncGenerator<StoredEvent, void, undefined>> => {
+          this.#assertOpen();
+          const checked = validateTarget(target);
+          const normalised = normaliseScanOptions(checked, options);
+          await this.#ready();
+          const state: ScanState = {};
+          pages = scanInPages(checked, normalised, (query) => this.#page(query, state), this.#pageSize);
+          return pages;
+        };
+        return {
+          next: () => (pages === undefined ? start().then((started) => started.next()) : pages.next()),
+          return: async (value?: unknown) => {
+            await pages?.return(undefined);
+            return { done: true as const, value: value as undefined };
+          },
+          throw: async (error?: unknown) => {
+            if (pages === undefined) throw error;
+            return pages.throw(error);
+          },
+          [Symbol.asyncIterator]() {
+            return this;
+          },
+        };
       },
     };
   }

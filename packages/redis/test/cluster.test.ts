@@ -3,13 +3,12 @@ import type { Cluster } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { RedisEventStorageAdapter } from "../src/index.js";
 import { RedisKeys } from "../src/redis-keys.js";
-import { clusterUnavailableReason, connectCluster, deleteStore, uniquePrefix } from "./redis-test-support.js";
+import { clusterUnavailableReason, connectCluster, deleteTestKeys, uniquePrefix } from "./redis-test-support.js";
 
 const unavailable = await clusterUnavailableReason();
 
 describe.skipIf(unavailable !== undefined)("RedisEventStorageAdapter on Redis Cluster", () => {
   let cluster: Cluster;
-  const prefixes: string[] = [];
 
   const connected = () => {
     cluster ??= connectCluster();
@@ -18,12 +17,11 @@ describe.skipIf(unavailable !== undefined)("RedisEventStorageAdapter on Redis Cl
 
   afterAll(async () => {
     if (cluster === undefined) return;
-    for (const prefix of prefixes) await deleteStore(cluster, prefix);
+    await deleteTestKeys(cluster);
     cluster.disconnect();
   });
 
   function newStore(keyPrefix = uniquePrefix("cluster")): EventStore {
-    prefixes.push(keyPrefix);
     return new EventStore(new RedisEventStorageAdapter({ client: connected() }, { keyPrefix }));
   }
 

@@ -2,11 +2,10 @@ import { EventStore, isChronicleError, positionIs, type StoredEvent } from "@chr
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisEventStorageAdapter } from "../src/index.js";
-import { connectRedis, deleteStore, REDIS_URL, uniquePrefix } from "./redis-test-support.js";
+import { connectRedis, deleteTestKeys, REDIS_URL, uniquePrefix } from "./redis-test-support.js";
 
 let admin: Redis;
 const clients: Redis[] = [];
-const prefixes: string[] = [];
 
 beforeAll(async () => {
   admin = await connectRedis();
@@ -15,7 +14,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const prefix of prefixes) await deleteStore(admin, prefix);
+  await deleteTestKeys(admin);
   for (const client of clients) client.disconnect();
   admin?.disconnect();
 });
@@ -23,7 +22,6 @@ afterAll(async () => {
 /** One store per connection, all over the same keys. */
 function storesOnOnePrefix(label: string): EventStore[] {
   const keyPrefix = uniquePrefix(label);
-  prefixes.push(keyPrefix);
   return clients.map((client) => new EventStore(new RedisEventStorageAdapter({ client }, { keyPrefix })));
 }
 

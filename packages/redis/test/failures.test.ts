@@ -4,23 +4,21 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisEventStorageAdapter } from "../src/index.js";
 import { RedisKeys } from "../src/redis-keys.js";
-import { connectRedis, deleteStore, REDIS_URL, startOutageProxy, storeKeys, uniquePrefix } from "./redis-test-support.js";
+import { connectRedis, deleteTestKeys, REDIS_URL, startOutageProxy, storeKeys, uniquePrefix } from "./redis-test-support.js";
 
 let admin: Redis;
-const prefixes: string[] = [];
 
 beforeAll(async () => {
   admin = await connectRedis();
 });
 
 afterAll(async () => {
-  for (const prefix of prefixes) await deleteStore(admin, prefix);
+  await deleteTestKeys(admin);
   admin?.disconnect();
 });
 
 function newPrefix(label: string): string {
   const keyPrefix = uniquePrefix(label);
-  prefixes.push(keyPrefix);
   return keyPrefix;
 }
 

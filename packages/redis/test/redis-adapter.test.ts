@@ -2,23 +2,21 @@ import { allOf, anyOf, EventStore, type NewEvent, positionIs, streamExists, stre
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisEventStorageAdapter } from "../src/index.js";
-import { connectRedis, deleteStore, REDIS_URL, storeKeys, uniquePrefix } from "./redis-test-support.js";
+import { connectRedis, deleteTestKeys, REDIS_URL, storeKeys, uniquePrefix } from "./redis-test-support.js";
 
 let client: Redis;
-const prefixes: string[] = [];
 
 beforeAll(async () => {
   client = await connectRedis();
 });
 
 afterAll(async () => {
-  for (const prefix of prefixes) await deleteStore(client, prefix);
+  await deleteTestKeys(client);
   client?.disconnect();
 });
 
 function newAdapter(options: { keyPrefix?: string; pageSize?: number } = {}): RedisEventStorageAdapter {
   const keyPrefix = options.keyPrefix ?? uniquePrefix("adapter");
-  prefixes.push(keyPrefix);
   return new RedisEventStorageAdapter({ client }, { ...options, keyPrefix });
 }
 
@@ -163,7 +161,6 @@ describe("RedisEventStorageAdapter", () => {
 
   it("quits the client it opened from a URL", async () => {
     const keyPrefix = uniquePrefix("owned");
-    prefixes.push(keyPrefix);
     const connectionName = `chronicle-owned-${keyPrefix.replace(/[^a-z0-9-]/gi, "")}`;
     const adapter = new RedisEventStorageAdapter({ url: REDIS_URL, redisOptions: { connectionName } }, { keyPrefix });
     await adapter.save([{ target: streamIdentifier("a", "1"), events: [{ name: "x", payload: 1 }] }]);

@@ -14,9 +14,19 @@ export const CLUSTER_NODES = (process.env.CHRONICLE_REDIS_CLUSTER_NODES ?? "127.
     return { host, port: Number(port) };
   });
 
+/** What every key prefix of this test file starts with, so one SCAN finds all its keys afterwards. */
+const RUN = `chronicle-test:${randomUUID()}:`;
+let prefixes = 0;
+
 /** A key prefix no other test uses. */
 export function uniquePrefix(label = "test"): string {
-  return `chronicle-test:${label}:${randomUUID()}:`;
+  prefixes += 1;
+  return `${RUN}${label}:${prefixes}:`;
+}
+
+/** The key prefix of a named test (the same for every adapter it creates). */
+export function namedPrefix(name: string): string {
+  return `${RUN}${name}:`;
 }
 
 /**
@@ -35,15 +45,15 @@ export async function connectRedis(): Promise<Redis> {
   return client;
 }
 
-/** Deletes every key of the store under `keyPrefix`, on every master node of a cluster. */
-export async function deleteStore(client: Redis | Cluster, keyPrefix: string): Promise<void> {
-  const pattern = new RedisKeys(keyPrefix).pattern();
+/** Deletes every key this test file's stores wrote, on every master node of a cluster. */
+export async function deleteTestKeys(client: Redis | Cluster): Promise<void> {
   const nodes = client instanceof Cluster ? client.nodes("master") : [client];
   for (const node of nodes) {
     let cursor = "0";
     do {
-      const [next, keys] = await node.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      const [next, keys] = await node.scan(cursor, "MATCH", `{${RUN}*`, "COUNT", 1000);
       cursor = next;
+      // Keys of different stores sit in different cluster slots, so a cluster deletes them one by one.
       if (keys.length > 0) await (client instanceof Cluster ? Promise.all(keys.map((key) => client.unlink(key))) : node.unlink(...keys));
     } while (cursor !== "0");
   }
