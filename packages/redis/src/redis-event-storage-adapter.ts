@@ -19,6 +19,7 @@ import {
   scanInPages,
   UnmetWriteConditionError,
   validateTarget,
+  type WriteCondition,
 } from "@chronicle/core";
 import { Redis } from "ioredis";
 import { classifyRedisError } from "./redis-error-classifier.js";
@@ -263,7 +264,7 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
     const args: (string | number)[] = [this.#keys.eventPrefix, prepared.length];
     prepared.forEach((write, writeIndex) => {
       keys.push(this.#keys.stream(write.target), this.#keys.category(write.target.category));
-      args.push(write.condition.type === "noCondition" ? "" : JSON.stringify(write.condition), write.events.length);
+      args.push(encodeCondition(write.condition), write.events.length);
       write.events.forEach((event, eventIndex) => {
         args.push(event.id, encodeDates(event), contents[writeIndex]?.[eventIndex] as string);
       });
@@ -467,6 +468,22 @@ function swapEquivalentContent(prepared: readonly PreparedWrite[], contents: str
     return true;
   }
   return false;
+}
+
+/** A condition as the append script reads it (see `APPEND_SCRIPT`). */
+function encodeCondition(condition: WriteCondition): string {
+  switch (condition.type) {
+    case "noCondition":
+      return "";
+    case "streamIsEmpty":
+      return "e";
+    case "streamExists":
+      return "x";
+    case "positionIs":
+      return `p${condition.position}`;
+    default:
+      return JSON.stringify(condition);
+  }
 }
 
 function duplicateError(eventId: string, reason: string, detail: string): DuplicateEventIdError {

@@ -28,8 +28,10 @@ export const FORMAT_VERSION = "1";
 /**
  * Appends. KEYS: sequence, ids, then each write's stream and category lists.
  * ARGV: the event key prefix, the write count, then per write its condition
- * (JSON, or "" for none) and event count, then per event its id,
- * `occurredAt,observedAt` and content.
+ * and event count, then per event its id, `occurredAt,observedAt` and
+ * content. A condition is "" for none, "e" for streamIsEmpty, "x" for
+ * streamExists, "p" and a number for positionIs, or JSON for the rest (decoded
+ * only then, since cjson costs more than the common cases).
  *
  * Replies `{"ok", firstSequenceNumber, ...}` with, per write, its stream's
  * length before the write (its first position) or the records it replays;
@@ -148,12 +150,16 @@ local total = 0
 for w, write in ipairs(writes) do
   if not write.replay then
     write.length = redis.call('LLEN', write.stream)
-    if write.condition ~= '' then
+    local condition = write.condition
+    if condition ~= '' then
       local latest
       if write.length > 0 then latest = write.length - 1 end
-      if not holds(cjson.decode(write.condition), latest) then
-        return { 'unmet', w, write.length }
-      end
+      local held
+      if condition == 'e' then held = latest == nil
+      elseif condition == 'x' then held = latest ~= nil
+      elseif string.sub(condition, 1, 1) == 'p' then held = latest == tonumber(string.sub(condition, 2))
+      else held = holds(cjson.decode(condition), latest) end
+      if not held then return { 'unmet', w, write.length } end
     end
     total = total + #write.ids
   end
@@ -165,8 +171,8 @@ for w, write in ipairs(writes) do
 end
 if total == 0 then return reply end
 
--- The type checks the reads above have not made yet, so WRONGTYPE cannot stop the writes half way.
-redis.call('HLEN', idsKey)
+-- The one type check the reads above have not made (HMGET checked ids, LLEN each stream),
+-- so WRONGTYPE cannot stop the writes half way.
 for _, write in ipairs(writes) do
   if not write.replay and #write.ids > 0 then redis.call('LLEN', write.category) end
 end
