@@ -98,8 +98,9 @@ async function runAppend(context: AppendContext, saves: readonly SaveRequest[], 
       for (let eventIndex = 0; eventIndex < write.events.length; eventIndex += 1) {
         const event = write.events[eventIndex] as PreparedWrite["events"][number];
         events.push(
-          `[${writeIndex},${eventIndex},${JSON.stringify(event.id)},${JSON.stringify(event.name)},${JSON.stringify(event.payloadJson)},` +
-            `${JSON.stringify(event.metadataJson)},${event.occurredAt.getTime()},${event.observedAt.getTime()}]`,
+          `{"w":${writeIndex},"i":${eventIndex},"d":${JSON.stringify(event.id)},"n":${JSON.stringify(event.name)},` +
+            `"p":${JSON.stringify(event.payloadJson)},"m":${JSON.stringify(event.metadataJson)},` +
+            `"o":${event.occurredAt.getTime()},"b":${event.observedAt.getTime()}}`,
         );
       }
     }

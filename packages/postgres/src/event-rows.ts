@@ -7,7 +7,7 @@ import type { JsonObject, JsonValue, StoredEvent } from "@chronicle/core";
  */
 export const EVENT_COLUMNS =
   "sequence_number, id, name, category, stream, position, payload, metadata, " +
-  "(extract(epoch FROM occurred_at) * 1000)::bigint, (extract(epoch FROM observed_at) * 1000)::bigint";
+  "(extract(epoch FROM occurred_at) * 1000)::bigint AS occurred_ms, (extract(epoch FROM observed_at) * 1000)::bigint AS observed_ms";
 
 /** One row of `EVENT_COLUMNS` in array mode, every value as the server's text. */
 export type EventRow = [string, string, string, string, string, string, string, string, string, string];

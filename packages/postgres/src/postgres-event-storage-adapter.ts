@@ -22,7 +22,7 @@ import { type AppendContext, appendSaves } from "./append-saves.js";
 import { cancellableQuery } from "./cancellable-query.js";
 import { classifyPostgresError } from "./classify-postgres-error.js";
 import { type EventRow, RAW_TEXT, toStoredEvent } from "./event-rows.js";
-import { latestQuery, needsVisibilityGate, pageQuery } from "./page-queries.js";
+import { latestQuery, needsVisibilityGate, pageQuery, type ReadQuery } from "./page-queries.js";
 import { migrateSchema } from "./postgres-migrations.js";
 import type { PostgresConnection, PostgresEventStorageAdapterOptions, PostgresPool, PostgresQuery } from "./postgres-options.js";
 import { quoteIdentifier } from "./sql-quoting.js";
@@ -33,6 +33,9 @@ const GUARANTEES: readonly SerialisationGuarantee[] = ["log", "category", "strea
 
 /** The earliest instant PostgreSQL's timestamptz holds: 4714-11-24 00:00 UTC BC. */
 const EARLIEST_TIMESTAMP = -210_866_803_200_000;
+
+/** How often a gated read held back by an ended transaction is asked again before it settles for what it got. */
+const GATED_READ_ATTEMPTS = 4;
 
 /** Events fetched per page when iterating, unless the caller asks for another size. */
 const PAGE_SIZE = 1000;
@@ -103,7 +106,7 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
       sequenceLockKey: serialisationGuarantee === "log" ? null : advisoryLockKey(schema, "sequence"),
       inFlightClass: advisoryLockClass(schema, "in-flight"),
     };
-    // Under "log" writers queue on one lock anyway: a second batch in flight only hides the round trip.
+    // Under "log" every batch waits for one lock anyway: a second one in flight only hides the round trip.
     this.#writes = new WriteCoalescer((saves) => appendSaves(this.#append, saves), serialisationGuarantee === "log" ? 2 : 4);
   }
 
@@ -140,9 +143,8 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
     this.#assertOpen();
     const checked = validateTarget(target);
     await this.#whenReady();
-    const query = latestQuery(this.#quotedSchema, checked, this.#gate(checked));
-    const rows = await this.#query(query.text, query.values);
-    return rows[0] === undefined ? undefined : toStoredEvent(rows[0]);
+    const [latest] = await this.#read(latestQuery(this.#quotedSchema, checked, this.#gate(checked)));
+    return latest;
   }
 
   scan(target: EventTarget, options: ScanOptions = {}): AsyncIterable<StoredEvent> {
@@ -159,8 +161,7 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
           normalised,
           async (page) => {
             adapter.#assertOpen();
-            const query = pageQuery(adapter.#quotedSchema, page, gate);
-            return (await adapter.#query(query.text, query.values, normalised.signal)).map(toStoredEvent);
+            return adapter.#read(pageQuery(adapter.#quotedSchema, page, gate), normalised.signal);
           },
           PAGE_SIZE,
         );
@@ -181,11 +182,25 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
     await this.close();
   }
 
-  async #query(text: string, values: unknown[], signal?: AbortSignal): Promise<EventRow[]> {
+  /**
+   * Runs a read. A gated read that an ended transaction held back (it might have
+   * been a writer) is asked again with a fresh snapshot, so a read right after a
+   * write sees it even while unrelated transactions come and go.
+   */
+  async #read(query: ReadQuery, signal?: AbortSignal): Promise<StoredEvent[]> {
+    for (let attempt = 1; ; attempt += 1) {
+      const rows = await this.#query(query.text, query.values, signal);
+      if (!query.gated) return rows.map((row) => toStoredEvent(row as EventRow));
+      const events = rows.filter((row) => row[1] !== null).map((row) => toStoredEvent(row.slice(1) as EventRow));
+      if (rows[0]?.[0] !== "t" || attempt >= GATED_READ_ATTEMPTS) return events;
+    }
+  }
+
+  async #query(text: string, values: unknown[], signal?: AbortSignal): Promise<(string | null)[][]> {
     const query: PostgresQuery = { name: statementName(text), text, values, rowMode: "array", types: RAW_TEXT };
     try {
       const result = signal === undefined ? await this.#pool.query(query) : await cancellableQuery(this.#pool, query, signal);
-      return result.rows as EventRow[];
+      return result.rows as (string | null)[][];
     } catch (error) {
       if (signal?.aborted && error === signal.reason) throw error;
       throw failure(error);

@@ -57,12 +57,20 @@ $$;
 -- a replay and a duplicate), a save with an unmet condition is reported "unmet" (its
 -- other writes "skipped"), and every other save is appended. Nothing raises for one
 -- save, so one failed condition never fails the others. Payloads and metadata arrive
--- as JSON strings holding the JSON text: extracting a nested value would unescape "\\u0000".
+-- as JSON strings holding the JSON text, which keeps "\\u0000" escapes intact.
 CREATE FUNCTION ${schema}.append_events(lock_keys bigint[], sequence_lock_key bigint, in_flight_class integer, writes json, events json)
 RETURNS TABLE (write_index integer, outcome text, latest_position integer, first_sequence_number bigint)
 LANGUAGE plpgsql AS $function$
 DECLARE
   lock_key bigint;
+  event_write integer[];
+  event_index integer[];
+  event_id text[];
+  event_name text[];
+  event_payload json[];
+  event_metadata json[];
+  event_occurred timestamptz[];
+  event_observed timestamptz[];
   plan_outcome text[];
   plan_latest integer[];
   plan_count integer[];
@@ -72,26 +80,33 @@ DECLARE
   needed bigint;
   last_number bigint;
 BEGIN
+  -- Parsed before any lock is taken: none of it depends on what is stored.
+  SELECT array_agg(e.w), array_agg(e.i), array_agg(e.d), array_agg(e.n), array_agg(e.p::json), array_agg(e.m::json),
+         array_agg(${schema}.timestamp_from_milliseconds(e.o)), array_agg(${schema}.timestamp_from_milliseconds(e.b))
+  INTO event_write, event_index, event_id, event_name, event_payload, event_metadata, event_occurred, event_observed
+  FROM json_to_recordset(events) AS e(w integer, i integer, d text, n text, p text, m text, o bigint, b bigint);
+
   -- Sorted by the caller, so writers never wait on each other in a cycle.
   FOREACH lock_key IN ARRAY lock_keys LOOP
     PERFORM pg_advisory_xact_lock(lock_key);
   END LOOP;
 
   WITH w AS (
-    SELECT (t.ordinality - 1)::integer AS write_index, (t.x->>'s')::integer AS save_index,
-           t.x->>'c' AS category, t.x->>'t' AS stream, (t.x->>'e')::boolean AS if_empty,
-           (t.x->>'a')::boolean AS if_any, t.x->'p' AS positions, (t.x->>'n')::integer AS event_count
-    FROM json_array_elements(writes) WITH ORDINALITY AS t(x, ordinality)
+    SELECT (t.ordinality - 1)::integer AS write_index, t.s AS save_index, t.c AS category, t.t AS stream,
+           t.e AS if_empty, t.a AS if_any, t.p AS positions, t.n AS event_count
+    FROM ROWS FROM (json_to_recordset(writes) AS (s integer, c text, t text, e boolean, a boolean, p integer[], n integer))
+      WITH ORDINALITY AS t(s, c, t, e, a, p, n, ordinality)
   ), stored_saves AS (
+    -- One index probe per event id: a lateral subquery with a limit cannot become a
+    -- hash join over the whole table, whatever the planner's statistics say.
     SELECT DISTINCT w.save_index
-    FROM json_array_elements(events) AS e(x)
-    JOIN w ON w.write_index = (e.x->>0)::integer
-    JOIN ${schema}.events AS stored ON stored.id = e.x->>2
+    FROM unnest(event_write, event_id) AS e(write_index, id)
+    JOIN w ON w.write_index = e.write_index
+    CROSS JOIN LATERAL (SELECT 1 FROM ${schema}.events AS stored WHERE stored.id = e.id LIMIT 1) AS found
   ), judged AS (
     SELECT w.*, l.latest_position,
            w.save_index IN (SELECT s.save_index FROM stored_saves AS s) AS stored,
-           CASE WHEN l.latest_position IS NULL THEN w.if_empty
-                ELSE w.if_any OR l.latest_position IN (SELECT json_array_elements_text(w.positions)::integer) END AS holds
+           CASE WHEN l.latest_position IS NULL THEN w.if_empty ELSE w.if_any OR l.latest_position = ANY(w.positions) END AS holds
     FROM w
     CROSS JOIN LATERAL (
       SELECT max(e.position) AS latest_position FROM ${schema}.events AS e WHERE e.category = w.category AND e.stream = w.stream
@@ -105,12 +120,10 @@ BEGIN
   )
   SELECT array_agg(d.outcome ORDER BY d.write_index), array_agg(d.latest_position ORDER BY d.write_index),
          array_agg(d.event_count ORDER BY d.write_index), array_agg(d.category ORDER BY d.write_index),
-         array_agg(d.stream ORDER BY d.write_index)
-  INTO plan_outcome, plan_latest, plan_count, plan_category, plan_stream
+         array_agg(d.stream ORDER BY d.write_index),
+         sum(d.event_count) FILTER (WHERE d.outcome = 'appended')
+  INTO plan_outcome, plan_latest, plan_count, plan_category, plan_stream, needed
   FROM decided AS d;
-
-  SELECT coalesce(sum(plan_count[i]), 0) INTO needed
-  FROM generate_subscripts(plan_outcome, 1) AS i WHERE plan_outcome[i] = 'appended';
 
   IF needed > 0 THEN
     -- Under "category" and "stream", writers to different scopes run at once and can
@@ -135,7 +148,7 @@ BEGIN
       PERFORM pg_advisory_unlock(sequence_lock_key);
     END IF;
 
-    SELECT array_agg(CASE WHEN plan_outcome[i] = 'appended' THEN last_number - needed + 1 + f.before END ORDER BY i)
+    SELECT array_agg(CASE WHEN plan_outcome[f.i] = 'appended' THEN last_number - needed + 1 + f.before END ORDER BY f.i)
     INTO plan_first
     FROM (
       SELECT i, coalesce(sum(CASE WHEN plan_outcome[i] = 'appended' THEN plan_count[i] ELSE 0 END)
@@ -145,12 +158,11 @@ BEGIN
 
     INSERT INTO ${schema}.events
       (sequence_number, id, category, stream, position, name, payload, metadata, occurred_at, observed_at, transaction_id)
-    SELECT plan_first[k.w] + k.i, e.x->>2, plan_category[k.w], plan_stream[k.w], coalesce(plan_latest[k.w], -1) + 1 + k.i,
-           e.x->>3, (e.x->>4)::json, (e.x->>5)::json, ${schema}.timestamp_from_milliseconds((e.x->>6)::bigint),
-           ${schema}.timestamp_from_milliseconds((e.x->>7)::bigint), pg_current_xact_id()
-    FROM json_array_elements(events) AS e(x)
-    CROSS JOIN LATERAL (SELECT (e.x->>0)::integer + 1 AS w, (e.x->>1)::integer AS i) AS k
-    WHERE plan_outcome[k.w] = 'appended';
+    SELECT plan_first[e.w + 1] + e.i, e.id, plan_category[e.w + 1], plan_stream[e.w + 1], coalesce(plan_latest[e.w + 1], -1) + 1 + e.i,
+           e.name, e.payload, e.metadata, e.occurred_at, e.observed_at, pg_current_xact_id()
+    FROM unnest(event_write, event_index, event_id, event_name, event_payload, event_metadata, event_occurred, event_observed)
+      AS e(w, i, id, name, payload, metadata, occurred_at, observed_at)
+    WHERE plan_outcome[e.w + 1] = 'appended';
   END IF;
 
   RETURN QUERY

@@ -11,10 +11,18 @@ const MAX_SAVES_PER_BATCH = 256;
 const MAX_EVENTS_PER_BATCH = 10_000;
 
 /**
- * Coalesces concurrent saves from this process: while `lanes` batches are in
- * flight, new saves queue, and the next free lane sends every queued save as one
- * batch (one round trip, one commit). Each save still settles on its own. A save
- * with an AbortSignal travels alone, so cancelling it cancels nothing else.
+ * Small saves wait for the batch in flight and then share one commit, which is
+ * worth more than a round trip saved. Only a queue this large is sent on another
+ * connection at once, in parallel with the batch in flight.
+ */
+const EVENTS_FOR_ANOTHER_LANE = 64;
+
+/**
+ * Coalesces concurrent saves from this process: while a batch is in flight, new
+ * saves queue, and the next free lane sends every queued save as one batch (one
+ * round trip, one commit). Each save still settles on its own. Up to `lanes`
+ * batches fly at once when enough events queue up. A save with an AbortSignal
+ * travels alone, so cancelling it cancels nothing else.
  */
 export class WriteCoalescer {
   readonly #execute: (saves: readonly SaveRequest[]) => Promise<SaveSettlement[]>;
@@ -62,7 +70,11 @@ export class WriteCoalescer {
   }
 
   #pump(): void {
-    while (this.#running < this.#lanes && this.#queue.length > 0) {
+    while (
+      this.#running < this.#lanes &&
+      this.#queue.length > 0 &&
+      (this.#running === 0 || this.#queuedEvents() >= EVENTS_FOR_ANOTHER_LANE)
+    ) {
       const batch = this.#takeBatch();
       this.#running += 1;
       void this.#run(batch).finally(() => {
@@ -71,6 +83,15 @@ export class WriteCoalescer {
         this.#pump();
       });
     }
+  }
+
+  #queuedEvents(): number {
+    let events = 0;
+    for (const pending of this.#queue) {
+      events += countEvents(pending);
+      if (events >= EVENTS_FOR_ANOTHER_LANE) break;
+    }
+    return events;
   }
 
   #takeBatch(): PendingSave[] {
