@@ -44,6 +44,9 @@ const DEFAULT_PAGE_SIZE = 1000;
 const SCAN_BUDGET = 5000;
 /** Reply bytes one filtered read collects before handing control back, so huge events arrive in several replies. */
 const MAX_REPLY_BYTES = 8 * 2 ** 20;
+/** Saves, and events, one append script call takes at most (a single larger save goes alone), so one call never holds Redis for long. */
+const MAX_SAVES_PER_CALL = 64;
+const MAX_EVENTS_PER_CALL = 1000;
 
 const appendScript = new RedisScript(APPEND_SCRIPT);
 const countUpToScript = new RedisScript(COUNT_UP_TO_SCRIPT);
@@ -57,6 +60,14 @@ interface ScanState {
   last?: { sequenceNumber: bigint; index: number };
   /** The length of the list (or log) when a backwards scan started. */
   length?: number;
+}
+
+/** A save waiting for the append script. */
+interface QueuedSave {
+  readonly prepared: readonly PreparedWrite[];
+  readonly contents: readonly (readonly string[])[];
+  resolve(reply: AppendReply): void;
+  reject(error: unknown): void;
 }
 
 type AppendReply = ["ok", number, ...(number | string[])[]] | ["unmet", number, number] | ["duplicate", string, string, string];
@@ -82,6 +93,8 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
   readonly #pageSize: number;
   readonly #autoMigrate: boolean;
   #migration: Promise<void> | undefined;
+  readonly #queued: QueuedSave[] = [];
+  #appending = false;
   /** Whether `SORT … GET` may read the records of a list range in one command; turned off by the first refusal. */
   #sortGets: boolean;
   #migrated = false;
@@ -259,21 +272,52 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
     await this.close();
   }
 
-  async #append(prepared: readonly PreparedWrite[], contents: readonly (readonly string[])[]): Promise<AppendReply> {
-    const keys = [this.#keys.sequence, this.#keys.ids];
-    const args: (string | number)[] = [this.#keys.eventPrefix, prepared.length];
-    prepared.forEach((write, writeIndex) => {
-      keys.push(this.#keys.stream(write.target), this.#keys.category(write.target.category));
-      args.push(encodeCondition(write.condition), write.events.length);
-      write.events.forEach((event, eventIndex) => {
-        args.push(event.id, encodeDates(event), contents[writeIndex]?.[eventIndex] as string);
-      });
+  /**
+   * Queues a save for the append script. While one script call is in flight,
+   * the saves made meanwhile wait and then go together in the next call: each
+   * still atomic on its own, with one round trip for all of them.
+   */
+  #append(prepared: readonly PreparedWrite[], contents: readonly (readonly string[])[]): Promise<AppendReply> {
+    return new Promise((resolve, reject) => {
+      this.#queued.push({ prepared, contents, resolve, reject });
+      if (!this.#appending) void this.#sendQueued();
     });
-    try {
-      return (await appendScript.run(this.#client, keys, args)) as AppendReply;
-    } catch (error) {
-      throw classifyRedisError(error, "appending");
+  }
+
+  async #sendQueued(): Promise<void> {
+    this.#appending = true;
+    // Saves made in the same turn of the event loop join the first call too.
+    await Promise.resolve();
+    while (this.#queued.length > 0) {
+      let events = 0;
+      let size = 0;
+      while (size < this.#queued.length && size < MAX_SAVES_PER_CALL && (size === 0 || events < MAX_EVENTS_PER_CALL)) {
+        for (const write of (this.#queued[size] as QueuedSave).prepared) events += write.events.length;
+        size += 1;
+      }
+      const batch = this.#queued.splice(0, size);
+      const keys = [this.#keys.sequence, this.#keys.ids];
+      const args: (string | number)[] = [this.#keys.eventPrefix, batch.length];
+      for (const { prepared, contents } of batch) {
+        args.push(prepared.length);
+        prepared.forEach((write, writeIndex) => {
+          keys.push(this.#keys.stream(write.target), this.#keys.category(write.target.category));
+          args.push(encodeCondition(write.condition), write.events.length);
+          write.events.forEach((event, eventIndex) => {
+            args.push(event.id, encodeDates(event), contents[writeIndex]?.[eventIndex] as string);
+          });
+        });
+      }
+      try {
+        const replies = (await appendScript.run(this.#client, keys, args)) as AppendReply[];
+        batch.forEach((queued, index) => queued.resolve(replies[index] as AppendReply));
+      } catch (error) {
+        // A save that did commit before the failure is found by its ids when retried, and replays.
+        const classified = classifyRedisError(error, "appending");
+        for (const queued of batch) queued.reject(classified);
+      }
     }
+    this.#appending = false;
   }
 
   #stored(prepared: readonly PreparedWrite[], reply: readonly unknown[]): StoredEvent[][] {

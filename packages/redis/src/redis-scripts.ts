@@ -26,19 +26,23 @@
 export const FORMAT_VERSION = "1";
 
 /**
- * Appends. KEYS: sequence, ids, then each write's stream and category lists.
- * ARGV: the event key prefix, the write count, then per write its condition
- * and event count, then per event its id, `occurredAt,observedAt` and
- * content. A condition is "" for none, "e" for streamIsEmpty, "x" for
- * streamExists, "p" and a number for positionIs, or JSON for the rest (decoded
- * only then, since cjson costs more than the common cases).
+ * Appends: one or more saves, each atomic on its own, run in order. Saves
+ * made at the same time share one script call, which costs one round trip and
+ * one script start instead of one each. KEYS: sequence, ids, then each write's
+ * stream and category lists, save after save. ARGV: the event key prefix, the
+ * save count, then per save its write count and per write its condition and
+ * event count, then per event its id, `occurredAt,observedAt` and content. A
+ * condition is "" for none, "e" for streamIsEmpty, "x" for streamExists, "p"
+ * and a number for positionIs, or JSON for the rest (decoded only then, since
+ * cjson costs more than the common cases).
  *
- * Replies `{"ok", firstSequenceNumber, ...}` with, per write, its stream's
- * length before the write (its first position) or the records it replays;
- * `{"unmet", writeIndex, streamLength}`; or `{"duplicate", eventId, reason,
- * detail}`. Every check (idempotency, conditions, and a read of each list and
- * hash so a key of the wrong type fails here) runs before the first write, so
- * a failing script leaves nothing behind.
+ * Replies one reply per save: `{"ok", firstSequenceNumber, ...}` with, per
+ * write, its stream's length before the write (its first position) or the
+ * records it replays; `{"unmet", writeIndex, streamLength}`; or
+ * `{"duplicate", eventId, reason, detail}`. Every check of a save
+ * (idempotency, conditions, and a read of each list and hash so a key of the
+ * wrong type fails here) runs before its first write, so a save that fails
+ * leaves nothing behind.
  */
 export const APPEND_SCRIPT = `
 local sequenceKey, idsKey, eventPrefix = KEYS[1], KEYS[2], ARGV[1]
@@ -95,110 +99,121 @@ local function holds(condition, latest)
   error('unknown write condition type ' .. tostring(kind))
 end
 
-local writes = {}
-local cursor = 3
-for w = 1, tonumber(ARGV[2]) do
-  local write = { stream = KEYS[1 + 2 * w], category = KEYS[2 + 2 * w], condition = ARGV[cursor], ids = {}, dates = {}, contents = {} }
-  local count = tonumber(ARGV[cursor + 1])
-  cursor = cursor + 2
-  for e = 1, count do
-    write.ids[e] = ARGV[cursor]
-    write.dates[e] = ARGV[cursor + 1]
-    write.contents[e] = ARGV[cursor + 2]
-    cursor = cursor + 3
-  end
-  writes[w] = write
-end
-
--- Idempotency first: a write whose ids are all stored, as they are now sent, replays.
-for _, write in ipairs(writes) do
-  if #write.ids > 0 then
-    local sequences = fetch('HMGET', idsKey, write.ids)
-    local taken, missing
-    for e = 1, #write.ids do
-      if sequences[e] then taken = taken or e else missing = missing or e end
-    end
-    if taken and missing then
-      return { 'duplicate', write.ids[taken], 'partial', write.ids[missing] }
-    end
-    if taken then
-      local keys = {}
-      for e = 1, #sequences do keys[e] = eventPrefix .. sequences[e] end
-      local records = fetch('MGET', nil, keys)
-      local previous
-      for e = 1, #records do
-        local record = records[e]
-        local position, content = string.match(record, '^%[[^,]*,([^,]*),[^,]*,[^,]*,(.*)$')
-        if redis.call('LINDEX', write.stream, position) ~= sequences[e] then
-          return { 'duplicate', write.ids[e], 'stream', record }
-        end
-        position = tonumber(position)
-        if previous and position ~= previous + 1 then
-          return { 'duplicate', write.ids[e], 'order', record }
-        end
-        if content ~= write.contents[e] then
-          return { 'duplicate', write.ids[e], 'content', record }
-        end
-        previous = position
+-- One save: every check first, then every write, so a save that fails leaves nothing behind.
+local function save(writes)
+  -- Idempotency first: a write whose ids are all stored, as they are now sent, replays.
+  for _, write in ipairs(writes) do
+    if #write.ids > 0 then
+      local sequences = fetch('HMGET', idsKey, write.ids)
+      local taken, missing
+      for e = 1, #write.ids do
+        if sequences[e] then taken = taken or e else missing = missing or e end
       end
-      write.replay = records
+      if taken and missing then
+        return { 'duplicate', write.ids[taken], 'partial', write.ids[missing] }
+      end
+      if taken then
+        local keys = {}
+        for e = 1, #sequences do keys[e] = eventPrefix .. sequences[e] end
+        local records = fetch('MGET', nil, keys)
+        local previous
+        for e = 1, #records do
+          local record = records[e]
+          local position, content = string.match(record, '^%[[^,]*,([^,]*),[^,]*,[^,]*,(.*)$')
+          if redis.call('LINDEX', write.stream, position) ~= sequences[e] then
+            return { 'duplicate', write.ids[e], 'stream', record }
+          end
+          position = tonumber(position)
+          if previous and position ~= previous + 1 then
+            return { 'duplicate', write.ids[e], 'order', record }
+          end
+          if content ~= write.contents[e] then
+            return { 'duplicate', write.ids[e], 'content', record }
+          end
+          previous = position
+        end
+        write.replay = records
+      end
     end
   end
-end
 
-local total = 0
-for w, write in ipairs(writes) do
-  if not write.replay then
-    write.length = redis.call('LLEN', write.stream)
-    local condition = write.condition
-    if condition ~= '' then
-      local latest
-      if write.length > 0 then latest = write.length - 1 end
-      local held
-      if condition == 'e' then held = latest == nil
-      elseif condition == 'x' then held = latest ~= nil
-      elseif string.sub(condition, 1, 1) == 'p' then held = latest == tonumber(string.sub(condition, 2))
-      else held = holds(cjson.decode(condition), latest) end
-      if not held then return { 'unmet', w, write.length } end
+  local total = 0
+  for w, write in ipairs(writes) do
+    if not write.replay then
+      write.length = redis.call('LLEN', write.stream)
+      local condition = write.condition
+      if condition ~= '' then
+        local latest
+        if write.length > 0 then latest = write.length - 1 end
+        local held
+        if condition == 'e' then held = latest == nil
+        elseif condition == 'x' then held = latest ~= nil
+        elseif string.sub(condition, 1, 1) == 'p' then held = latest == tonumber(string.sub(condition, 2))
+        else held = holds(cjson.decode(condition), latest) end
+        if not held then return { 'unmet', w, write.length } end
+      end
+      total = total + #write.ids
     end
-    total = total + #write.ids
   end
-end
 
-local reply = { 'ok', 0 }
-for w, write in ipairs(writes) do
-  reply[w + 2] = write.replay or write.length
-end
-if total == 0 then return reply end
+  local reply = { 'ok', 0 }
+  for w, write in ipairs(writes) do
+    reply[w + 2] = write.replay or write.length
+  end
+  if total == 0 then return reply end
 
--- The one type check the reads above have not made (HMGET checked ids, LLEN each stream),
--- so WRONGTYPE cannot stop the writes half way.
-for _, write in ipairs(writes) do
-  if not write.replay and #write.ids > 0 then redis.call('LLEN', write.category) end
-end
--- The first write: a counter that is not an integer fails here, before anything changed.
-local sequence = redis.call('INCRBY', sequenceKey, total) - total + 1
-reply[2] = sequence
-local eventItems, idItems = {}, {}
-for _, write in ipairs(writes) do
-  if not write.replay and #write.ids > 0 then
-    local sequences = {}
-    for e = 1, #write.ids do
-      local number = string.format('%d', sequence)
-      sequences[e] = number
-      eventItems[#eventItems + 1] = eventPrefix .. number
-      eventItems[#eventItems + 1] = '[' .. number .. ',' .. string.format('%d', write.length + e - 1) .. ',' .. write.dates[e] .. ',' .. write.contents[e]
-      idItems[#idItems + 1] = write.ids[e]
-      idItems[#idItems + 1] = number
-      sequence = sequence + 1
+  -- The one type check the reads above have not made (HMGET checked ids, LLEN each stream),
+  -- so WRONGTYPE cannot stop the writes half way.
+  for _, write in ipairs(writes) do
+    if not write.replay and #write.ids > 0 then redis.call('LLEN', write.category) end
+  end
+  -- The first write: a counter that is not an integer fails here, before anything changed.
+  local sequence = redis.call('INCRBY', sequenceKey, total) - total + 1
+  reply[2] = sequence
+  local eventItems, idItems = {}, {}
+  for _, write in ipairs(writes) do
+    if not write.replay and #write.ids > 0 then
+      local sequences = {}
+      for e = 1, #write.ids do
+        local number = string.format('%d', sequence)
+        sequences[e] = number
+        eventItems[#eventItems + 1] = eventPrefix .. number
+        eventItems[#eventItems + 1] = '[' .. number .. ',' .. string.format('%d', write.length + e - 1) .. ',' .. write.dates[e] .. ',' .. write.contents[e]
+        idItems[#idItems + 1] = write.ids[e]
+        idItems[#idItems + 1] = number
+        sequence = sequence + 1
+      end
+      chunked('RPUSH', write.stream, sequences)
+      chunked('RPUSH', write.category, sequences)
     end
-    chunked('RPUSH', write.stream, sequences)
-    chunked('RPUSH', write.category, sequences)
   end
+  chunked('MSET', nil, eventItems)
+  chunked('HSET', idsKey, idItems)
+  return reply
 end
-chunked('MSET', nil, eventItems)
-chunked('HSET', idsKey, idItems)
-return reply
+
+local replies = {}
+local cursor, keyIndex = 3, 3
+for s = 1, tonumber(ARGV[2]) do
+  local writes = {}
+  local writeCount = tonumber(ARGV[cursor])
+  cursor = cursor + 1
+  for w = 1, writeCount do
+    local write = { stream = KEYS[keyIndex], category = KEYS[keyIndex + 1], condition = ARGV[cursor], ids = {}, dates = {}, contents = {} }
+    keyIndex = keyIndex + 2
+    local count = tonumber(ARGV[cursor + 1])
+    cursor = cursor + 2
+    for e = 1, count do
+      write.ids[e] = ARGV[cursor]
+      write.dates[e] = ARGV[cursor + 1]
+      write.contents[e] = ARGV[cursor + 2]
+      cursor = cursor + 3
+    end
+    writes[w] = write
+  end
+  replies[s] = save(writes)
+end
+return replies
 `;
 
 /**

@@ -110,6 +110,36 @@ describe("RedisEventStorageAdapter", () => {
     expect(await store.log().read()).toHaveLength(2);
   });
 
+  it("settles concurrent saves of one adapter independently, each atomic", async () => {
+    const store = new EventStore(newAdapter());
+    await store.stream("jobs", "shared").publish({ events: [{ name: "created", payload: null }] });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, index) =>
+        store.publish({
+          writes: [
+            { target: streamIdentifier("jobs", `own-${index}`), events: [{ name: "claimed", payload: { index } }] },
+            {
+              target: streamIdentifier("jobs", "shared"),
+              events: [{ name: "touched", payload: { index } }],
+              condition: index % 2 === 0 ? streamExists() : streamIsEmpty(),
+            },
+          ],
+        }),
+      ),
+    );
+    outcomes.forEach((outcome, index) => {
+      if (index % 2 === 0) expect(outcome.status).toBe("fulfilled");
+      else expect(outcome).toMatchObject({ status: "rejected", reason: { code: "UNMET_WRITE_CONDITION" } });
+    });
+    const shared = await store.stream("jobs", "shared").read();
+    expect(shared.map((event) => event.position)).toEqual(Array.from({ length: 21 }, (_, position) => position));
+    for (let index = 0; index < 40; index += 1) {
+      expect(await store.stream("jobs", `own-${index}`).read()).toHaveLength(index % 2 === 0 ? 1 : 0);
+    }
+    const log = await store.log().read();
+    expect(log.map((event) => event.sequenceNumber)).toEqual(log.map((_, index) => BigInt(index + 1)));
+  });
+
   it("filters names on the server and pages through positions and sequence bounds", async () => {
     const store = new EventStore(newAdapter({ pageSize: 7 }));
     const stream = store.stream("ticks", "clock");
