@@ -310,7 +310,7 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
       }
       try {
         const replies = (await appendScript.run(this.#client, keys, args)) as AppendReply[];
-        batch.forEach((queued, index) => queued.resolve(replies[index] as AppendReply));
+        for (const [index, queued] of batch.entries()) queued.resolve(replies[index] as AppendReply);
       } catch (error) {
         // A save that did commit before the failure is found by its ids when retried, and replays.
         const classified = classifyRedisError(error, "appending");
