@@ -71,6 +71,7 @@ DECLARE
   event_metadata json[];
   event_occurred timestamptz[];
   event_observed timestamptz[];
+  stored_saves integer[];
   plan_outcome text[];
   plan_latest integer[];
   plan_count integer[];
@@ -86,6 +87,15 @@ BEGIN
   INTO event_write, event_index, event_id, event_name, event_payload, event_metadata, event_occurred, event_observed
   FROM json_to_recordset(events) AS e(w integer, i integer, d text, n text, p text, m text, o bigint, b bigint);
 
+  -- Ids are looked up before any lock is taken too: stored events never change, and an
+  -- id another writer stores meanwhile trips the unique constraint, and the caller asks
+  -- again. One index probe per id: a lateral subquery with a limit cannot turn into a
+  -- hash join over the whole table, whatever the planner's statistics say.
+  SELECT array_agg(DISTINCT w.s) INTO stored_saves
+  FROM unnest(event_write, event_id) AS e(write_index, id)
+  JOIN ROWS FROM (json_to_recordset(writes) AS (s integer)) WITH ORDINALITY AS w(s, ordinality) ON w.ordinality = e.write_index + 1
+  CROSS JOIN LATERAL (SELECT 1 FROM ${schema}.events AS stored WHERE stored.id = e.id LIMIT 1) AS found;
+
   -- Sorted by the caller, so writers never wait on each other in a cycle.
   FOREACH lock_key IN ARRAY lock_keys LOOP
     PERFORM pg_advisory_xact_lock(lock_key);
@@ -96,16 +106,8 @@ BEGIN
            t.e AS if_empty, t.a AS if_any, t.p AS positions, t.n AS event_count
     FROM ROWS FROM (json_to_recordset(writes) AS (s integer, c text, t text, e boolean, a boolean, p integer[], n integer))
       WITH ORDINALITY AS t(s, c, t, e, a, p, n, ordinality)
-  ), stored_saves AS (
-    -- One index probe per event id: a lateral subquery with a limit cannot become a
-    -- hash join over the whole table, whatever the planner's statistics say.
-    SELECT DISTINCT w.save_index
-    FROM unnest(event_write, event_id) AS e(write_index, id)
-    JOIN w ON w.write_index = e.write_index
-    CROSS JOIN LATERAL (SELECT 1 FROM ${schema}.events AS stored WHERE stored.id = e.id LIMIT 1) AS found
   ), judged AS (
-    SELECT w.*, l.latest_position,
-           w.save_index IN (SELECT s.save_index FROM stored_saves AS s) AS stored,
+    SELECT w.*, l.latest_position, coalesce(w.save_index = ANY(stored_saves), false) AS stored,
            CASE WHEN l.latest_position IS NULL THEN w.if_empty ELSE w.if_any OR l.latest_position = ANY(w.positions) END AS holds
     FROM w
     CROSS JOIN LATERAL (
