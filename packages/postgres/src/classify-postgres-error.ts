@@ -54,6 +54,13 @@ export function classifyPostgresError(error: unknown): PostgresErrorClass {
   ) {
     return { kind: "fail", error: new UnavailableError(`PostgreSQL is unavailable: ${message}`, { cause: error }) };
   }
+  // The schema is missing or older than the code: nothing works until migrate() runs.
+  if (code === "42P01" || code === "3F000" || code === "42883") {
+    return {
+      kind: "fail",
+      error: new UnavailableError(`the Chronicle schema is not migrated (${message}): run migrate() first`, { cause: error }),
+    };
+  }
   // Text PostgreSQL cannot hold: reported for the save that carried it.
   if (code === "22P02" || code === "22P05" || code === "22021" || code === "22008" || code === "54000") {
     return { kind: "fail", error: new InvalidInputError(`PostgreSQL rejected the input: ${message}`, { cause: error }) };

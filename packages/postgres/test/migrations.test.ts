@@ -63,7 +63,13 @@ describe("migrations", () => {
 
     const manual = schemaFor("manual");
     const unmigrated = new PostgresEventStorageAdapter({ pool }, { schema: manual, migrate: false });
-    await expect(unmigrated.latest(streamIdentifier("a", "b"))).rejects.toThrow(/does not exist/);
+    await expect(unmigrated.latest(streamIdentifier("a", "b"))).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+      message: expect.stringMatching(/run migrate\(\) first/),
+    });
+    await expect(unmigrated.save([{ target: streamIdentifier("a", "b"), events: [{ name: "x", payload: 1 }] }])).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+    });
     const { rows } = await pool.query("SELECT count(*)::integer AS count FROM pg_namespace WHERE nspname = $1", [manual]);
     expect(rows[0].count).toBe(0);
     await unmigrated.migrate();
