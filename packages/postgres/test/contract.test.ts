@@ -2,7 +2,7 @@ import { describeEventStorageAdapter } from "@chronicle/testing/vitest";
 import { PostgresEventStorageAdapter } from "../src/index.js";
 import { createPool, dropSchemas, readRaw, uniqueSchema } from "./postgres-test-support.js";
 
-const pool = createPool(20);
+const pool = createPool(12);
 const schemas = new Set<string>();
 
 describeEventStorageAdapter({

@@ -34,7 +34,7 @@ describe.each<SerialisationGuarantee>(["log", "category", "stream"])("gap-free r
     const schema = uniqueSchema(`gap-free-${serialisationGuarantee}`);
     schemas.push(schema);
     const options = { schema, serialisationGuarantee };
-    const readerAdapter = new PostgresEventStorageAdapter({ connectionString: POSTGRES_URL }, options);
+    const readerAdapter = new PostgresEventStorageAdapter({ connectionString: POSTGRES_URL, maxConnections: 2 }, options);
     await readerAdapter.migrate();
     const writers = Array.from(
       { length: WRITERS },
