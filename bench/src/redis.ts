@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { EventStore, positionIs, streamIsEmpty } from "@chronicle/core";
+import { type EventStorageAdapter, EventStore, positionIs, prepareWrites, streamIsEmpty } from "@chronicle/core";
 import { RedisEventStorageAdapter } from "@chronicle/redis";
 import { Redis } from "ioredis";
 import { type BenchSuite, compare, measure, runConcurrently } from "./harness.js";
@@ -43,6 +43,46 @@ function baselineEvent(name: string, payload: unknown): string {
   return JSON.stringify({ id: randomUUID(), name, payload, metadata: {}, occurredAt: now, observedAt: now });
 }
 
+/**
+ * An adapter that validates like every adapter does (core's `prepareWrites`)
+ * and stores nothing: publishing through it measures what `EventStore` and
+ * validation cost before any storage is involved, the ceiling of every adapter.
+ */
+const noStorage: EventStorageAdapter = {
+  capabilities: { multiStreamWrites: true, serialisationGuarantees: ["log"], serialisationGuarantee: "log" },
+  async save(writes) {
+    return prepareWrites(writes).map((write) =>
+      write.events.map((event, position) => ({ ...event, ...write.target, position, sequenceNumber: 1n })),
+    );
+  },
+  async latest() {
+    return undefined;
+  },
+  scan() {
+    return { async *[Symbol.asyncIterator]() {} };
+  },
+  async close() {},
+  async [Symbol.asyncDispose]() {},
+};
+
+/** Prints the floor: the same publishes through `EventStore` with no storage underneath. */
+async function floor(
+  scenario: string,
+  unit: string,
+  count: number,
+  publish: (store: EventStore, index: number, worker: number) => Promise<void>,
+  writers: number,
+) {
+  const store = new EventStore(noStorage);
+  await measure(
+    { suite: SUITE, scenario: `${scenario} (EventStore and validation alone, no storage)`, subject: "chronicle", unit },
+    async () => {
+      await runConcurrently(writers, count, (index, worker) => publish(store, index, worker));
+      return count * (unit === "events" ? BATCH_SIZE : 1);
+    },
+  );
+}
+
 async function singlePublishes(client: BaselineClient, prefix: string): Promise<void> {
   const scenario = `publish 1 event, ${WRITERS} writers, positionIs`;
   const store = new EventStore(new RedisEventStorageAdapter({ client }, { keyPrefix: `${prefix}single:` }));
@@ -81,6 +121,18 @@ async function singlePublishes(client: BaselineClient, prefix: string): Promise<
     return { count: SINGLE_PUBLISHES - errors, errors };
   });
   compare(chronicle, baseline, { minimumRatio: 0.6, description: "at least 30,000 publishes/s and 60% of the baseline" });
+  await floor(
+    scenario,
+    "publishes",
+    SINGLE_PUBLISHES,
+    async (floorStore, index, worker) => {
+      await floorStore.stream("accounts", `account-${worker}`).publish({
+        events: [{ name: "deposited", payload: { amount: index, currency: "EUR" } }],
+        condition: positionIs(index),
+      });
+    },
+    WRITERS,
+  );
   console.log(
     JSON.stringify({
       suite: SUITE,
@@ -112,6 +164,17 @@ async function batches(client: BaselineClient, prefix: string): Promise<void> {
     return BATCHES * BATCH_SIZE;
   });
   compare(chronicle, baseline, { minimumRatio: 0, description: "for reference: the issue's target is 150,000 events/s" });
+  await floor(
+    scenario,
+    "events",
+    BATCHES,
+    async (floorStore) => {
+      await floorStore.stream("accounts", "batched").publish({
+        events: Array.from({ length: BATCH_SIZE }, (_, index) => ({ name: "deposited", payload: { amount: index, currency: "EUR" } })),
+      });
+    },
+    1,
+  );
   console.log(
     JSON.stringify({
       suite: SUITE,

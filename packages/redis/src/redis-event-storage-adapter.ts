@@ -47,6 +47,8 @@ const MAX_REPLY_BYTES = 8 * 2 ** 20;
 /** Saves, and events, one append script call takes at most (a single larger save goes alone), so one call never holds Redis for long. */
 const MAX_SAVES_PER_CALL = 64;
 const MAX_EVENTS_PER_CALL = 1000;
+/** Append script calls one adapter has in flight at most. One keeps batches largest: on a busy machine, overlapping calls measured slower. */
+const MAX_CALLS_IN_FLIGHT = 1;
 
 const appendScript = new RedisScript(APPEND_SCRIPT);
 const countUpToScript = new RedisScript(COUNT_UP_TO_SCRIPT);
@@ -94,7 +96,8 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
   readonly #autoMigrate: boolean;
   #migration: Promise<void> | undefined;
   readonly #queued: QueuedSave[] = [];
-  #appending = false;
+  #appendScheduled = false;
+  #appendsInFlight = 0;
   /** Whether `SORT … GET` may read the records of a list range in one command; turned off by the first refusal. */
   #sortGets: boolean;
   #migrated = false;
@@ -273,51 +276,64 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
   }
 
   /**
-   * Queues a save for the append script. While one script call is in flight,
-   * the saves made meanwhile wait and then go together in the next call: each
-   * still atomic on its own, with one round trip for all of them.
+   * Queues a save for the append script. At most `MAX_CALLS_IN_FLIGHT` calls
+   * run at once; saves made meanwhile wait and then go together in the next
+   * call: each still atomic on its own, with one round trip for all of them.
    */
   #append(prepared: readonly PreparedWrite[], contents: readonly (readonly string[])[]): Promise<AppendReply> {
     return new Promise((resolve, reject) => {
       this.#queued.push({ prepared, contents, resolve, reject });
-      if (!this.#appending) void this.#sendQueued();
+      this.#scheduleAppends();
     });
   }
 
-  async #sendQueued(): Promise<void> {
-    this.#appending = true;
-    // Saves made in the same turn of the event loop join the first call too.
-    await Promise.resolve();
-    while (this.#queued.length > 0) {
-      let events = 0;
-      let size = 0;
-      while (size < this.#queued.length && size < MAX_SAVES_PER_CALL && (size === 0 || events < MAX_EVENTS_PER_CALL)) {
-        for (const write of (this.#queued[size] as QueuedSave).prepared) events += write.events.length;
-        size += 1;
-      }
-      const batch = this.#queued.splice(0, size);
-      const keys = [this.#keys.sequence, this.#keys.ids];
-      const args: (string | number)[] = [this.#keys.eventPrefix, batch.length];
-      for (const { prepared, contents } of batch) {
-        args.push(prepared.length);
-        prepared.forEach((write, writeIndex) => {
-          keys.push(this.#keys.stream(write.target), this.#keys.category(write.target.category));
-          args.push(encodeCondition(write.condition), write.events.length);
-          write.events.forEach((event, eventIndex) => {
-            args.push(event.id, encodeDates(event), contents[writeIndex]?.[eventIndex] as string);
-          });
+  #scheduleAppends(): void {
+    if (this.#appendScheduled || this.#appendsInFlight >= MAX_CALLS_IN_FLIGHT) return;
+    this.#appendScheduled = true;
+    // Saves made in the same turn of the event loop join the same call.
+    queueMicrotask(() => {
+      this.#appendScheduled = false;
+      while (this.#queued.length > 0 && this.#appendsInFlight < MAX_CALLS_IN_FLIGHT) {
+        this.#appendsInFlight += 1;
+        void this.#sendAppends(this.#takeBatch()).finally(() => {
+          this.#appendsInFlight -= 1;
+          if (this.#queued.length > 0) this.#scheduleAppends();
         });
       }
-      try {
-        const replies = (await appendScript.run(this.#client, keys, args)) as AppendReply[];
-        for (const [index, queued] of batch.entries()) queued.resolve(replies[index] as AppendReply);
-      } catch (error) {
-        // A save that did commit before the failure is found by its ids when retried, and replays.
-        const classified = classifyRedisError(error, "appending");
-        for (const queued of batch) queued.reject(classified);
-      }
+    });
+  }
+
+  #takeBatch(): QueuedSave[] {
+    let events = 0;
+    let size = 0;
+    while (size < this.#queued.length && size < MAX_SAVES_PER_CALL && (size === 0 || events < MAX_EVENTS_PER_CALL)) {
+      for (const write of (this.#queued[size] as QueuedSave).prepared) events += write.events.length;
+      size += 1;
     }
-    this.#appending = false;
+    return this.#queued.splice(0, size);
+  }
+
+  async #sendAppends(batch: readonly QueuedSave[]): Promise<void> {
+    const keys = [this.#keys.sequence, this.#keys.ids];
+    const args: (string | number)[] = [this.#keys.eventPrefix, batch.length];
+    for (const { prepared, contents } of batch) {
+      args.push(prepared.length);
+      prepared.forEach((write, writeIndex) => {
+        keys.push(this.#keys.stream(write.target), this.#keys.category(write.target.category));
+        args.push(encodeCondition(write.condition), write.events.length);
+        write.events.forEach((event, eventIndex) => {
+          args.push(event.id, encodeDates(event), contents[writeIndex]?.[eventIndex] as string);
+        });
+      });
+    }
+    try {
+      const replies = (await appendScript.run(this.#client, keys, args)) as AppendReply[];
+      for (const [index, queued] of batch.entries()) queued.resolve(replies[index] as AppendReply);
+    } catch (error) {
+      // A save that did commit before the failure is found by its ids when retried, and replays.
+      const classified = classifyRedisError(error, "appending");
+      for (const queued of batch) queued.reject(classified);
+    }
   }
 
   #stored(prepared: readonly PreparedWrite[], reply: readonly unknown[]): StoredEvent[][] {
