@@ -94,15 +94,29 @@ export class WriteCoalescer {
     return events;
   }
 
+  /**
+   * The oldest queued save, and after it every queued save that fits and names
+   * none of the streams already taken: saves to one stream go in separate
+   * batches, in order, so each is judged after the one before it committed.
+   */
   #takeBatch(): PendingSave[] {
     const first = this.#queue.shift() as PendingSave;
     if (first.signal !== undefined) return [first];
     const batch = [first];
+    const streams = new Set(first.writes.map(streamKey));
     let events = countEvents(first);
-    while (batch.length < MAX_SAVES_PER_BATCH) {
-      const next = this.#queue[0];
-      if (next === undefined || next.signal !== undefined || events + countEvents(next) > MAX_EVENTS_PER_BATCH) break;
-      batch.push(this.#queue.shift() as PendingSave);
+    for (let index = 0; index < this.#queue.length && batch.length < MAX_SAVES_PER_BATCH; ) {
+      const next = this.#queue[index] as PendingSave;
+      const keys = next.writes.map(streamKey);
+      if (next.signal !== undefined || events + countEvents(next) > MAX_EVENTS_PER_BATCH || keys.some((key) => streams.has(key))) {
+        // Left for a later batch; so are later saves to its streams, which keeps their order.
+        for (const key of keys) streams.add(key);
+        index += 1;
+        continue;
+      }
+      this.#queue.splice(index, 1);
+      batch.push(next);
+      for (const key of keys) streams.add(key);
       events += countEvents(next);
     }
     return batch;
@@ -132,6 +146,10 @@ export class WriteCoalescer {
       pending.resolve(replayed.map((events) => events ?? (appended[next++] as StoredEvent[])));
     }, pending.reject);
   }
+}
+
+function streamKey(write: PreparedWrite): string {
+  return JSON.stringify([write.target.category, write.target.stream]);
 }
 
 function countEvents(save: SaveRequest): number {

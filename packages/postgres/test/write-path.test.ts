@@ -70,6 +70,31 @@ describe.each<SerialisationGuarantee>(["log", "stream"])("coalesced saves under 
 });
 
 describe("the write path", () => {
+  it("judges concurrent saves to one stream one after the other, in order", async () => {
+    const adapter = adapterFor("same-stream");
+    const store = new EventStore(adapter);
+    const stream = store.stream("shared", "one");
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 12 }, (_, index) => stream.publish({ events: [{ name: "appended", payload: index }] })),
+      ...Array.from({ length: 4 }, (_, racer) =>
+        stream.publish({ events: [{ name: "raced", payload: racer }], condition: positionIs(11) }),
+      ),
+    ]);
+    expect(outcomes.slice(0, 12)).toEqual(
+      Array.from({ length: 12 }, (_, index) => ({
+        status: "fulfilled",
+        value: [expect.objectContaining({ position: index, payload: index })],
+      })),
+    );
+    // The racers come after the 12 appends: the first wins, the others find position 12 taken.
+    expect(outcomes[12]).toMatchObject({ status: "fulfilled", value: [{ position: 12, payload: 0 }] });
+    for (const outcome of outcomes.slice(13)) {
+      expect(outcome).toMatchObject({ status: "rejected", reason: { code: "UNMET_WRITE_CONDITION", latestPosition: 12 } });
+    }
+    expect((await readRaw(pool, adapter.schema)).map((event) => event.position)).toEqual(Array.from({ length: 13 }, (_, index) => index));
+    await store.close();
+  });
+
   it("appends a batch at contiguous positions and sequence numbers in one transaction", async () => {
     const adapter = adapterFor("batch");
     const target = streamIdentifier("batches", "one");
