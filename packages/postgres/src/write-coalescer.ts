@@ -78,9 +78,13 @@ export class WriteCoalescer {
       const batch = this.#takeBatch();
       this.#running += 1;
       void this.#run(batch).finally(() => {
-        this.#running -= 1;
-        if (this.#running === 0) for (const resolve of this.#idle.splice(0)) resolve();
-        this.#pump();
+        // The lane stays taken for one turn of the event loop: callers whose saves just
+        // settled usually save again at once, and so join the next batch.
+        setImmediate(() => {
+          this.#running -= 1;
+          if (this.#running === 0) for (const resolve of this.#idle.splice(0)) resolve();
+          this.#pump();
+        });
       });
     }
   }
