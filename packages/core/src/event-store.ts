@@ -12,7 +12,7 @@ import {
   streamIdentifier,
 } from "./identifiers.js";
 import type { JsonValue } from "./json.js";
-import { normaliseScanOptions, prepareWrites, validateName } from "./validation.js";
+import { normaliseScanOptions, prepareForAdapter, validateName } from "./validation.js";
 import type { WriteCondition } from "./write-conditions.js";
 
 /** Options of `new EventStore(adapter, options)`. */
@@ -180,27 +180,11 @@ export class EventStore implements AsyncDisposable {
    */
   async publish(options: LogPublishOptions): Promise<StoredEvent[][]> {
     if (this.#closed) throw new ClosedError("The event store");
-    const writes = prepareWrites(options?.writes, {
+    // Validated (and serialised) once here; an adapter using core's prepareWrites reuses the work.
+    const handedOver = prepareForAdapter(options?.writes, {
       clock: this.#clock,
       multiStreamWrites: this.adapter.capabilities.multiStreamWrites,
     });
-    // Without a clock of its own the store leaves `observedAt` to the adapter's clock.
-    const handedOver: StreamWrite[] = writes.map((write, writeIndex) => ({
-      target: write.target,
-      condition: write.condition,
-      events: write.events.map((event, eventIndex) => {
-        const original = options.writes[writeIndex]?.events[eventIndex];
-        const stampedHere = this.#clock !== undefined || original?.observedAt !== undefined;
-        return {
-          id: event.id,
-          name: event.name,
-          payload: event.payload,
-          metadata: event.metadata,
-          ...(stampedHere ? { observedAt: event.observedAt } : {}),
-          ...(original?.occurredAt !== undefined || stampedHere ? { occurredAt: event.occurredAt } : {}),
-        };
-      }),
-    }));
     return this.adapter.save(handedOver, options.signal === undefined ? undefined : { signal: options.signal });
   }
 

@@ -1,4 +1,4 @@
-import type { PreparedEvent, PreparedWrite, ScanOptions } from "./adapter.js";
+import type { PreparedEvent, PreparedWrite, ScanOptions, StreamWrite } from "./adapter.js";
 import { type Clock, systemClock } from "./clock.js";
 import { InvalidInputError } from "./errors.js";
 import type { EventTarget, StreamIdentifier } from "./identifiers.js";
@@ -153,16 +153,86 @@ export interface PrepareWritesOptions {
  * the JSON text beside the values.
  */
 export function prepareWrites(writes: unknown, options: PrepareWritesOptions = {}): PreparedWrite[] {
-  if (!Array.isArray(writes)) throw new InvalidInputError(`writes must be an array, got ${describeValue(writes)}`);
-  if (options.multiStreamWrites === false && writes.length > 1) {
+  const handed = typeof writes === "object" && writes !== null ? handedOver.get(writes) : undefined;
+  if (handed !== undefined) {
+    // Prepared by the EventStore already: only the stamps it left to the adapter's clock remain.
+    checkStreamCount(handed.writes.length, options);
+    stamp(handed.unstamped, options.clock ?? systemClock);
+    handed.unstamped = [];
+    return handed.writes;
+  }
+  return prepare(writes, options, false).writes;
+}
+
+/** Events whose `observedAt` (and maybe `occurredAt`) waits for the adapter's clock. */
+type Unstamped = { event: { observedAt: Date; occurredAt: Date }; occurredAtDefaulted: boolean }[];
+
+/** Writes the EventStore prepared, keyed by the frozen copies it handed to the adapter. */
+const handedOver = new WeakMap<object, { writes: PreparedWrite[]; unstamped: Unstamped }>();
+
+/**
+ * Prepares writes for the EventStore and returns frozen plain copies to hand to
+ * the adapter: events without `observedAt` unless the store has a clock, so an
+ * adapter's own clock stamps them. An adapter that calls `prepareWrites` on
+ * those copies gets the prepared writes back without validating or serialising
+ * them again.
+ *
+ * @internal
+ */
+export function prepareForAdapter(writes: unknown, options: PrepareWritesOptions): readonly StreamWrite[] {
+  const deferStamps = options.clock === undefined;
+  const { writes: prepared, unstamped } = prepare(writes, options, deferStamps);
+  // Each waiting event, and whether its occurredAt waits for the stamp too.
+  const waiting = new Map<object, boolean>(unstamped.map(({ event, occurredAtDefaulted }) => [event, occurredAtDefaulted]));
+  const copies = Object.freeze(
+    prepared.map((write) =>
+      Object.freeze({
+        target: write.target,
+        condition: write.condition,
+        events: Object.freeze(
+          write.events.map((event) =>
+            Object.freeze({
+              id: event.id,
+              name: event.name,
+              payload: event.payload,
+              metadata: event.metadata,
+              ...(waiting.has(event) ? {} : { observedAt: new Date(event.observedAt.getTime()) }),
+              ...(waiting.get(event) === true ? {} : { occurredAt: new Date(event.occurredAt.getTime()) }),
+            }),
+          ),
+        ),
+      }),
+    ),
+  );
+  handedOver.set(copies, { writes: prepared, unstamped });
+  return copies;
+}
+
+function checkStreamCount(count: number, options: PrepareWritesOptions): void {
+  if (options.multiStreamWrites === false && count > 1) {
     throw new InvalidInputError("this adapter does not support writes to several streams in one save");
   }
+}
+
+function stamp(unstamped: Unstamped, clock: Clock): void {
+  if (unstamped.length === 0) return;
+  const now = validateDate(clock.now(), "clock.now()");
+  for (const { event, occurredAtDefaulted } of unstamped) {
+    event.observedAt = new Date(now.getTime());
+    if (occurredAtDefaulted) event.occurredAt = new Date(now.getTime());
+  }
+}
+
+function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: boolean): { writes: PreparedWrite[]; unstamped: Unstamped } {
+  if (!Array.isArray(writes)) throw new InvalidInputError(`writes must be an array, got ${describeValue(writes)}`);
+  checkStreamCount(writes.length, options);
   const clock = options.clock ?? systemClock;
   let now: Date | undefined;
   const streams = new Set<string>();
   const ids = new Set<string>();
+  const unstamped: Unstamped = [];
   // Array.from visits holes of sparse arrays (as undefined), which map would skip unchecked.
-  return Array.from(writes as unknown[], (write, writeIndex): PreparedWrite => {
+  const prepared = Array.from(writes as unknown[], (write, writeIndex): PreparedWrite => {
     const path = `writes[${writeIndex}]`;
     if (typeof write !== "object" || write === null) throw new InvalidInputError(`${path} must be an object, got ${describeValue(write)}`);
     const candidate = write as { target?: unknown; events?: unknown; condition?: unknown };
@@ -197,16 +267,20 @@ export function prepareWrites(writes: unknown, options: PrepareWritesOptions = {
       const id = raw.id === undefined ? uuidv7() : validateName(raw.id, `${eventPath}.id`);
       if (ids.has(id)) throw new InvalidInputError(`event id ${JSON.stringify(id)} is given more than once in one save`);
       ids.add(id);
+      const deferred = raw.observedAt === undefined && deferStamps;
       let observedAt: Date;
-      if (raw.observedAt === undefined) {
+      if (deferred) {
+        // A placeholder until `stamp` runs with the adapter's clock.
+        observedAt = new Date(Number.NaN);
+      } else if (raw.observedAt === undefined) {
         now ??= validateDate(clock.now(), "clock.now()");
         observedAt = new Date(now.getTime());
       } else {
         observedAt = validateDate(raw.observedAt, `${eventPath}.observedAt`);
       }
-      const occurredAt =
-        raw.occurredAt === undefined ? new Date(observedAt.getTime()) : validateDate(raw.occurredAt, `${eventPath}.occurredAt`);
-      return {
+      const occurredAtDefaulted = raw.occurredAt === undefined;
+      const occurredAt = occurredAtDefaulted ? new Date(observedAt.getTime()) : validateDate(raw.occurredAt, `${eventPath}.occurredAt`);
+      const preparedEvent: PreparedEvent = {
         id,
         name,
         payload,
@@ -216,9 +290,12 @@ export function prepareWrites(writes: unknown, options: PrepareWritesOptions = {
         payloadJson: JSON.stringify(payload),
         metadataJson: JSON.stringify(metadata),
       };
+      if (deferred) unstamped.push({ event: preparedEvent as { observedAt: Date; occurredAt: Date }, occurredAtDefaulted });
+      return preparedEvent;
     });
     return { target, condition, events };
   });
+  return { writes: prepared, unstamped };
 }
 
 /** Scan options after validation, with defaults filled in. */
