@@ -17,12 +17,10 @@ export function encodeDates(event: PreparedEvent): string {
 
 type RecordTuple = [number, number, number, number, string, string, string, string, JsonValue, JsonObject];
 
-/** Reads records joined by commas, as the read script replies them, with one `JSON.parse`. */
-export function decodeRecords(joined: string): StoredEvent[] {
-  if (joined === "") return [];
-  const records = JSON.parse(`[${joined}]`) as RecordTuple[];
-  const events = new Array<StoredEvent>(records.length);
-  for (let index = 0; index < records.length; index += 1) events[index] = toStoredEvent(records[index] as RecordTuple);
+/** Reads records (nulls, which only a damaged store holds, are skipped). One `JSON.parse` each: faster than one over them joined. */
+export function decodeRecords(records: readonly (string | null)[]): StoredEvent[] {
+  const events: StoredEvent[] = [];
+  for (const record of records) if (record !== null) events.push(toStoredEvent(JSON.parse(record) as RecordTuple));
   return events;
 }
 

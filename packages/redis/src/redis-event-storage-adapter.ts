@@ -62,6 +62,8 @@ interface ScanState {
   last?: { sequenceNumber: bigint; index: number };
   /** The length of the list (or log) when a backwards scan started. */
   length?: number;
+  /** Whether a forwards scan has seen the end of its range. */
+  ended?: boolean;
 }
 
 /** A save waiting for the append script. */
@@ -378,13 +380,18 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
     if (high !== undefined && low > high) return [];
     if (query.names !== undefined) return this.#filteredPage(query, state, list, low, high);
 
+    if (state.ended) return [];
     const first = query.direction === "forwards" ? low : Math.max(low, (high as number) - query.limit + 1);
     const last = query.direction === "forwards" ? Math.min(high ?? Infinity, low + query.limit - 1) : (high as number);
-    const records = (list === undefined ? await this.#logRecords(first, last) : await this.#listRecords(list, first, last)).filter(
-      (record): record is string => record !== null,
-    );
+    // An open range asks for one more than the page: when it is not there, the next page would be empty, and is not fetched.
+    const probe = high === undefined ? 1 : 0;
+    const records = list === undefined ? await this.#logRecords(first, last + probe) : await this.#listRecords(list, first, last + probe);
+    if (probe === 1) {
+      if (records[last - first + 1] === undefined || records[last - first + 1] === null) state.ended = true;
+      records.length = Math.min(records.length, last - first + 1);
+    }
     if (query.direction === "backwards") records.reverse();
-    const page = decodeRecords(records.join(","));
+    const page = decodeRecords(records);
     const end = page.at(-1);
     if (end !== undefined) {
       const index = query.direction === "forwards" ? first + page.length - 1 : last - page.length + 1;
@@ -451,7 +458,7 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
           MAX_REPLY_BYTES,
           ...names,
         ],
-      )) as [number, string, string];
+      )) as [number, string, string[]];
       for (const event of decodeRecords(records)) page.push(event);
       if (exhausted === 1 || cursor === "") break;
       if (query.direction === "forwards") from = Number(cursor) + 1;

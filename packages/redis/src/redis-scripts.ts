@@ -241,7 +241,7 @@ return low
  *
  * Replies `{exhausted, cursor, records}`: whether the range has no more
  * candidates, the index (or sequence number) of the last one looked at, and
- * the matching records joined by commas.
+ * the matching records.
  */
 export const FILTERED_READ_SCRIPT = `
 local indexKey, eventPrefix = KEYS[1], ARGV[1]
@@ -290,14 +290,14 @@ while low <= high do
       matches[#matches + 1] = record
       bytes = bytes + #record
       if #matches >= limit or bytes >= maxBytes then
-        return { 0, cursor, table.concat(matches, ',') }
+        return { 0, cursor, matches }
       end
     end
   end
   if forwards then low = last + 1 else high = first - 1 end
-  if scanned >= budget then return { 0, cursor, table.concat(matches, ',') } end
+  if scanned >= budget then return { 0, cursor, matches } end
 end
-return { 1, cursor, table.concat(matches, ',') }
+return { 1, cursor, matches }
 `;
 
 /**
