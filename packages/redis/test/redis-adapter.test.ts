@@ -163,6 +163,35 @@ describe("RedisEventStorageAdapter", () => {
     expect(await store.log().read({ names: ["nothing"] })).toEqual([]);
   });
 
+  it("filters names across many server round trips: rare names and huge events", async () => {
+    const store = new EventStore(newAdapter());
+    const stream = store.stream("sparse", "1");
+    for (let batch = 0; batch < 6; batch += 1) {
+      await stream.publish({
+        events: Array.from({ length: 1000 }, (_, index) => {
+          const position = batch * 1000 + index;
+          return { name: position === 10 || position === 5990 ? "rare" : "common", payload: position };
+        }),
+      });
+    }
+    // More candidates than one filtered read looks at before handing control back.
+    expect((await store.log().read({ names: ["rare"] })).map((event) => event.position)).toEqual([10, 5990]);
+    expect((await stream.read({ names: ["rare"], direction: "backwards" })).map((event) => event.position)).toEqual([5990, 10]);
+    expect((await stream.read({ names: ["rare"], pageSize: 1 })).map((event) => event.position)).toEqual([10, 5990]);
+
+    const big = "x".repeat(2 * 2 ** 20);
+    const huge = store.stream("huge", "1");
+    for (let index = 0; index < 12; index += 1)
+      await huge.publish({ events: [{ name: index % 2 === 0 ? "even" : "odd", payload: { index, big } }] });
+    // More bytes than one filtered read replies with.
+    const even = await huge.read({ names: ["even"] });
+    expect(even.map((event) => (event.payload as { index: number }).index)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(even.every((event) => (event.payload as { big: string }).big === big)).toBe(true);
+    expect(
+      (await store.category("huge").read({ names: ["odd"], direction: "backwards", limit: 2 })).map((event) => event.position),
+    ).toEqual([11, 9]);
+  });
+
   it("keeps stores with different key prefixes apart, every key in one hash tag", async () => {
     const shared = uniquePrefix("isolation");
     const one = new EventStore(newAdapter({ keyPrefix: shared }));
