@@ -205,6 +205,18 @@ describe("RedisEventStorageAdapter", () => {
     for (const key of keys) expect(key.startsWith(`{${shared}}`)).toBe(true);
   });
 
+  it("works with glob characters in the key prefix, where SORT's GET pattern cannot be used", async () => {
+    const store = new EventStore(newAdapter({ keyPrefix: `${uniquePrefix("glob")}*?[x]:` }));
+    await store.stream("a", "1").publish({
+      events: [
+        { name: "x", payload: 1 },
+        { name: "y", payload: 2 },
+      ],
+    });
+    expect((await store.stream("a", "1").read()).map((event) => event.name)).toEqual(["x", "y"]);
+    expect((await store.category("a").read({ direction: "backwards" })).map((event) => event.name)).toEqual(["y", "x"]);
+  });
+
   it("leaves a user's client open on close, rejects later calls with CLOSED", async () => {
     const adapter = newAdapter();
     await adapter.save([{ target: streamIdentifier("a", "1"), events: [{ name: "x", payload: 1 }] }]);
