@@ -140,6 +140,17 @@ describe("RedisEventStorageAdapter", () => {
     expect(log.map((event) => event.sequenceNumber)).toEqual(log.map((_, index) => BigInt(index + 1)));
   });
 
+  it("stores and replays a save larger than the script's command chunks", async () => {
+    const store = new EventStore(newAdapter());
+    const stream = store.stream("bulk", "1");
+    const events = Array.from({ length: 5000 }, (_, index) => ({ id: `bulk-${index}`, name: "loaded", payload: { index } }));
+    const stored = await stream.publish({ events, condition: streamIsEmpty() });
+    expect(stored.map((event) => event.position)).toEqual(events.map((_, index) => index));
+    expect(await stream.publish({ events, condition: streamIsEmpty() })).toEqual(stored);
+    expect(await stream.read()).toEqual(stored);
+    expect((await store.log().read({ after: 4990n })).map((event) => event.id)).toEqual(events.slice(4990).map((event) => event.id));
+  });
+
   it("filters names on the server and pages through positions and sequence bounds", async () => {
     const store = new EventStore(newAdapter({ pageSize: 7 }));
     const stream = store.stream("ticks", "clock");
