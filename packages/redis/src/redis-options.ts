@@ -25,7 +25,7 @@ export type RedisConnection =
 /** Options of `new RedisEventStorageAdapter(connection, options)`. */
 export interface RedisEventStorageAdapterOptions {
   /**
-   * Prepended to every key, inside a hash tag (`{chronicle:}log`), so one store
+   * Prepended to every key, inside a hash tag (`{chronicle:}sequence`), so one store
    * lives in one Redis Cluster slot. Two stores with different prefixes never
    * see each other's events. Defaults to `"chronicle:"`.
    */

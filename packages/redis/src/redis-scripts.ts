@@ -1,8 +1,7 @@
 /**
  * The Lua scripts that keep a store. Redis runs one script at a time, so each
- * is atomic and commit order is sequence order. Every key a script touches is
- * passed in KEYS and shares the store's hash tag, so the scripts run unchanged
- * on Redis Cluster.
+ * is atomic and commit order is sequence order. Every key a script touches
+ * shares the store's hash tag, so the scripts run unchanged on Redis Cluster.
  *
  * Layout (see `redis-keys.ts`): a counter handing out sequence numbers 1, 2, …
  * without gaps (so the log needs no index of its own); one string key per
