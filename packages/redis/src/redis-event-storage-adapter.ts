@@ -407,6 +407,7 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
   }
 
   async #listRecords(list: string, first: number, last: number): Promise<(string | null)[]> {
+    this.#assertOpen();
     if (this.#sortGets) {
       try {
         return (await this.#client.call(
