@@ -46,7 +46,7 @@ export {
   streamIdentifier,
 } from "./identifiers.js";
 export type { JsonObject, JsonValue } from "./json.js";
-export { DEFAULT_PAGE_SIZE, type ScanPageQuery, scanInPages } from "./scan-pages.js";
+export { DEFAULT_PAGE_SIZE, latestPageQuery, type ScanPageQuery, scanInPages } from "./scan-pages.js";
 export { uuidv7 } from "./uuid-v7.js";
 export {
   describeValue,

@@ -63,3 +63,17 @@ export async function* scanInPages(
     else before = last.sequenceNumber;
   }
 }
+
+/** The one-event page that holds a target's newest event: what `latest()` asks an adapter's page query for. */
+export function latestPageQuery(target: EventTarget): ScanPageQuery {
+  return {
+    target,
+    direction: "backwards",
+    after: undefined,
+    before: undefined,
+    fromPosition: undefined,
+    toPosition: undefined,
+    names: undefined,
+    limit: 1,
+  };
+}

@@ -1,4 +1,4 @@
-import type { EventTarget, ScanPageQuery, SerialisationGuarantee } from "@chronicle/core";
+import { type EventTarget, latestPageQuery, type ScanPageQuery, type SerialisationGuarantee } from "@chronicle/core";
 import { EVENT_COLUMNS } from "./event-rows.js";
 
 /**
@@ -75,20 +75,7 @@ export function pageQuery(schema: string, query: ScanPageQuery, inFlightClass: n
 
 /** The newest event of a target. */
 export function latestQuery(schema: string, target: EventTarget, inFlightClass: number | undefined): ReadQuery {
-  return pageQuery(
-    schema,
-    {
-      target,
-      direction: "backwards",
-      after: undefined,
-      before: undefined,
-      fromPosition: undefined,
-      toPosition: undefined,
-      names: undefined,
-      limit: 1,
-    },
-    inFlightClass,
-  );
+  return pageQuery(schema, latestPageQuery(target), inFlightClass);
 }
 
 function targetFilter(target: EventTarget, parameter: (value: unknown) => string): string[] {

@@ -9,6 +9,7 @@ import {
   type EventStorageAdapter,
   type EventTarget,
   evaluateConditionAt,
+  latestPageQuery,
   normaliseScanOptions,
   type PreparedWrite,
   prepareWrites,
@@ -196,16 +197,7 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
     this.#assertOpen();
     const checked = validateTarget(target);
     await this.#whenReady();
-    const [event] = await this.#read({
-      target: checked,
-      direction: "backwards",
-      after: undefined,
-      before: undefined,
-      fromPosition: undefined,
-      toPosition: undefined,
-      names: undefined,
-      limit: 1,
-    });
+    const [event] = await this.#read(latestPageQuery(checked));
     return event;
   }
 
