@@ -6,7 +6,7 @@
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { EventStore, positionIs, type StoredEvent, streamIsEmpty, UnmetWriteConditionError } from "@chronicle/core";
+import { EventStore, isChronicleError, positionIs, type StoredEvent, streamIsEmpty } from "@chronicle/core";
 import { InMemoryEventStorageAdapter } from "@chronicle/in-memory";
 import { SqliteEventStorageAdapter } from "@chronicle/sqlite";
 
@@ -83,7 +83,7 @@ console.log("\nA writer that last saw joe at position 0 tries to rename him agai
 try {
   await joe.publish({ events: [{ name: "profile-renamed", payload: { name: "Joey" } }], condition: positionIs(0) });
 } catch (error) {
-  if (!(error instanceof UnmetWriteConditionError)) throw error;
+  if (!isChronicleError(error, "UNMET_WRITE_CONDITION")) throw error;
   // The error carries the facts a caller needs to decide: reload and retry, or give up.
   console.log(`  rejected with ${error.code} (retryable: ${error.retryable})`);
   console.log(`  stream:          ${error.target.category}/${error.target.stream}`);
