@@ -49,6 +49,7 @@ export type { JsonObject, JsonValue } from "./json.js";
 export { DEFAULT_PAGE_SIZE, latestPageQuery, type ScanPageQuery, scanInPages } from "./scan-pages.js";
 export { uuidv7 } from "./uuid-v7.js";
 export {
+  type Described,
   describeValue,
   MAX_JSON_DEPTH,
   MAX_NAME_LENGTH,

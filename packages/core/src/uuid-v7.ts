@@ -10,6 +10,10 @@ let poolOffset = POOL_SIZE;
 
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 
+function h(byte: number): string {
+  return HEX[byte & 0xff] as string;
+}
+
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then a 12-bit counter
  * that keeps ids from one process increasing within a millisecond, then random
@@ -39,7 +43,6 @@ export function uuidv7(now: number = Date.now()): string {
 
   const high = Math.floor(millis / 2 ** 16);
   const low = millis % 2 ** 16;
-  const h = (byte: number) => HEX[byte & 0xff] as string;
   return (
     h(high >>> 24) +
     h(high >>> 16) +

@@ -1,10 +1,18 @@
 import type { PreparedEvent, PreparedWrite, ScanOptions, StreamWrite } from "./adapter.js";
 import { type Clock, systemClock } from "./clock.js";
 import { InvalidInputError } from "./errors.js";
+import type { NewEvent } from "./events.js";
 import type { EventTarget, StreamIdentifier } from "./identifiers.js";
 import type { JsonObject, JsonValue } from "./json.js";
 import { uuidv7 } from "./uuid-v7.js";
 import { noCondition, validateCondition } from "./write-conditions.js";
+
+/** What a value is called in error messages: a string, or a function that builds it only when a message is needed. */
+export type Described = string | (() => string);
+
+function describe(what: Described): string {
+  return typeof what === "string" ? what : what();
+}
 
 /** The longest category, stream, event name or event id, in characters (code points). */
 export const MAX_NAME_LENGTH = 255;
@@ -17,7 +25,21 @@ export const MAX_JSON_DEPTH = 512;
  * non-empty string of at most 255 characters without NUL characters, which no
  * storage could keep faithfully. Throws `INVALID_INPUT` otherwise.
  */
-export function validateName(value: unknown, what: string): string {
+export function validateName(value: unknown, what: Described): string {
+  if (
+    typeof value === "string" &&
+    value.length > 0 &&
+    value.length <= MAX_NAME_LENGTH &&
+    value.isWellFormed() &&
+    !value.includes("\u0000")
+  ) {
+    // The common case, with no description built: at most 255 UTF-16 units is at most 255 code points.
+    return value;
+  }
+  return checkName(value, describe(what));
+}
+
+function checkName(value: unknown, what: string): string {
   if (typeof value !== "string") {
     throw new InvalidInputError(`${what} must be a string, got ${describeValue(value)}`);
   }
@@ -78,9 +100,40 @@ export function validateStreamIdentifier(target: unknown, what = "target"): Stre
  * cycles or class instances (such as `Date`, whose JSON form does not parse back
  * into a `Date`). Throws `INVALID_INPUT` naming the offending path.
  */
-export function validateJson(value: unknown, path: string): JsonValue {
-  checkJson(value, path, 0, new Set());
+export function validateJson(value: unknown, path: Described): JsonValue {
+  // A fast pass builds no path strings; only a failure walks again to name the offending path.
+  if (!isJson(value, 0, [])) checkJson(value, describe(path), 0, new Set());
   return value as JsonValue;
+}
+
+function isJson(value: unknown, depth: number, ancestors: object[]): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= MAX_JSON_DEPTH || ancestors.includes(value)) return false;
+  ancestors.push(value);
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
+      if (!(index in value) || !isJson(value[index], depth + 1, ancestors)) return false;
+    }
+  } else {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return false;
+    for (const key of Object.keys(value)) {
+      if (!isJson((value as Record<string, unknown>)[key], depth + 1, ancestors)) return false;
+    }
+  }
+  ancestors.pop();
+  return true;
 }
 
 function checkJson(value: unknown, path: string, depth: number, ancestors: Set<object>): void {
@@ -118,20 +171,20 @@ function checkJson(value: unknown, path: string, depth: number, ancestors: Set<o
 }
 
 /** Checks that `value` is a plain JSON object (event metadata). Throws `INVALID_INPUT` otherwise. */
-export function validateJsonObject(value: unknown, path: string): JsonObject {
+export function validateJsonObject(value: unknown, path: Described): JsonObject {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidInputError(`${path} must be a plain object, got ${describeValue(value)}`);
+    throw new InvalidInputError(`${describe(path)} must be a plain object, got ${describeValue(value)}`);
   }
   return validateJson(value, path) as JsonObject;
 }
 
 /** Checks that `value` is a valid `Date` and returns a copy of it. Throws `INVALID_INPUT` otherwise. */
-export function validateDate(value: unknown, path: string): Date {
+export function validateDate(value: unknown, path: Described): Date {
   if (Object.prototype.toString.call(value) !== "[object Date]") {
-    throw new InvalidInputError(`${path} must be a Date, got ${describeValue(value)}`);
+    throw new InvalidInputError(`${describe(path)} must be a Date, got ${describeValue(value)}`);
   }
   const time = (value as Date).getTime();
-  if (Number.isNaN(time)) throw new InvalidInputError(`${path} is an invalid Date`);
+  if (Number.isNaN(time)) throw new InvalidInputError(`${describe(path)} is an invalid Date`);
   return new Date(time);
 }
 
@@ -164,6 +217,9 @@ export function prepareWrites(writes: unknown, options: PrepareWritesOptions = {
   return prepare(writes, options, false).writes;
 }
 
+/** The placeholder date of an event waiting for the adapter's clock; `stamp` replaces it before any adapter sees it. */
+const UNSTAMPED = new Date(Number.NaN);
+
 /** Events whose `observedAt` (and maybe `occurredAt`) waits for the adapter's clock. */
 type Unstamped = { event: { observedAt: Date; occurredAt: Date }; occurredAtDefaulted: boolean }[];
 
@@ -190,16 +246,18 @@ export function prepareForAdapter(writes: unknown, options: PrepareWritesOptions
         target: write.target,
         condition: write.condition,
         events: Object.freeze(
-          write.events.map((event) =>
-            Object.freeze({
+          write.events.map((event) => {
+            const copy: { -readonly [Key in keyof NewEvent]: NewEvent[Key] } = {
               id: event.id,
               name: event.name,
               payload: event.payload,
               metadata: event.metadata,
-              ...(waiting.has(event) ? {} : { observedAt: new Date(event.observedAt.getTime()) }),
-              ...(waiting.get(event) === true ? {} : { occurredAt: new Date(event.occurredAt.getTime()) }),
-            }),
-          ),
+            };
+            const occurredAtWaits = waiting.get(event);
+            if (occurredAtWaits === undefined) copy.observedAt = event.observedAt;
+            if (occurredAtWaits !== true) copy.occurredAt = event.occurredAt;
+            return Object.freeze(copy);
+          }),
         ),
       }),
     ),
@@ -247,9 +305,9 @@ function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: bo
       throw new InvalidInputError(`${path}.events must be an array, got ${describeValue(candidate.events)}`);
     }
     const events = Array.from(candidate.events as unknown[], (event, eventIndex): PreparedEvent => {
-      const eventPath = `${path}.events[${eventIndex}]`;
+      const eventPath = () => `${path}.events[${eventIndex}]`;
       if (typeof event !== "object" || event === null) {
-        throw new InvalidInputError(`${eventPath} must be an object, got ${describeValue(event)}`);
+        throw new InvalidInputError(`${eventPath()} must be an object, got ${describeValue(event)}`);
       }
       const raw = event as {
         id?: unknown;
@@ -259,27 +317,28 @@ function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: bo
         occurredAt?: unknown;
         observedAt?: unknown;
       };
-      const name = validateName(raw.name, `${eventPath}.name`);
+      const name = validateName(raw.name, () => `${eventPath()}.name`);
       if (!("payload" in raw) || raw.payload === undefined)
-        throw new InvalidInputError(`${eventPath}.payload is missing: use null for no payload`);
-      const payload = validateJson(raw.payload, `${eventPath}.payload`);
-      const metadata = raw.metadata === undefined ? {} : validateJsonObject(raw.metadata, `${eventPath}.metadata`);
-      const id = raw.id === undefined ? uuidv7() : validateName(raw.id, `${eventPath}.id`);
+        throw new InvalidInputError(`${eventPath()}.payload is missing: use null for no payload`);
+      const payload = validateJson(raw.payload, () => `${eventPath()}.payload`);
+      const metadata = raw.metadata === undefined ? {} : validateJsonObject(raw.metadata, () => `${eventPath()}.metadata`);
+      const id = raw.id === undefined ? uuidv7() : validateName(raw.id, () => `${eventPath()}.id`);
       if (ids.has(id)) throw new InvalidInputError(`event id ${JSON.stringify(id)} is given more than once in one save`);
       ids.add(id);
       const deferred = raw.observedAt === undefined && deferStamps;
       let observedAt: Date;
       if (deferred) {
-        // A placeholder until `stamp` runs with the adapter's clock.
-        observedAt = new Date(Number.NaN);
+        observedAt = UNSTAMPED;
       } else if (raw.observedAt === undefined) {
         now ??= validateDate(clock.now(), "clock.now()");
         observedAt = new Date(now.getTime());
       } else {
-        observedAt = validateDate(raw.observedAt, `${eventPath}.observedAt`);
+        observedAt = validateDate(raw.observedAt, () => `${eventPath()}.observedAt`);
       }
       const occurredAtDefaulted = raw.occurredAt === undefined;
-      const occurredAt = occurredAtDefaulted ? new Date(observedAt.getTime()) : validateDate(raw.occurredAt, `${eventPath}.occurredAt`);
+      let occurredAt: Date;
+      if (!occurredAtDefaulted) occurredAt = validateDate(raw.occurredAt, () => `${eventPath()}.occurredAt`);
+      else occurredAt = deferred ? UNSTAMPED : new Date(observedAt.getTime());
       const preparedEvent: PreparedEvent = {
         id,
         name,
@@ -288,7 +347,7 @@ function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: bo
         occurredAt,
         observedAt,
         payloadJson: JSON.stringify(payload),
-        metadataJson: JSON.stringify(metadata),
+        metadataJson: raw.metadata === undefined ? "{}" : JSON.stringify(metadata),
       };
       if (deferred) unstamped.push({ event: preparedEvent as { observedAt: Date; occurredAt: Date }, occurredAtDefaulted });
       return preparedEvent;
