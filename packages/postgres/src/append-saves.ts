@@ -84,8 +84,16 @@ export async function appendSaves(context: AppendContext, saves: readonly SaveRe
 
 async function runAppend(context: AppendContext, saves: readonly SaveRequest[], signal: AbortSignal | undefined): Promise<AppendRow[]> {
   const writes: string[] = [];
-  const events: string[] = [];
   const targets = [];
+  // One array per column, one element per event: the server reads typed arrays without decoding a document.
+  const eventWrite: number[] = [];
+  const eventIndex: number[] = [];
+  const eventId: string[] = [];
+  const eventName: string[] = [];
+  const eventPayload: string[] = [];
+  const eventMetadata: string[] = [];
+  const eventOccurred: number[] = [];
+  const eventObserved: number[] = [];
   for (let saveIndex = 0; saveIndex < saves.length; saveIndex += 1) {
     for (const write of (saves[saveIndex] as SaveRequest).writes) {
       const writeIndex = writes.length;
@@ -95,17 +103,22 @@ async function runAppend(context: AppendContext, saves: readonly SaveRequest[], 
         `{"s":${saveIndex},"c":${JSON.stringify(write.target.category)},"t":${JSON.stringify(write.target.stream)},` +
           `"e":${accepted.empty},"a":${accepted.anyPosition},"p":[${accepted.positions.join(",")}],"n":${write.events.length}}`,
       );
-      for (let eventIndex = 0; eventIndex < write.events.length; eventIndex += 1) {
-        const event = write.events[eventIndex] as PreparedWrite["events"][number];
-        events.push(
-          `{"w":${writeIndex},"i":${eventIndex},"d":${JSON.stringify(event.id)},"n":${JSON.stringify(event.name)},` +
-            `"p":${JSON.stringify(event.payloadJson)},"m":${JSON.stringify(event.metadataJson)},` +
-            `"o":${event.occurredAt.getTime()},"b":${event.observedAt.getTime()}}`,
-        );
+      for (let index = 0; index < write.events.length; index += 1) {
+        const event = write.events[index] as PreparedWrite["events"][number];
+        eventWrite.push(writeIndex);
+        eventIndex.push(index);
+        eventId.push(event.id);
+        eventName.push(event.name);
+        eventPayload.push(event.payloadJson);
+        eventMetadata.push(event.metadataJson);
+        eventOccurred.push(event.occurredAt.getTime());
+        eventObserved.push(event.observedAt.getTime());
       }
     }
   }
-  const text = `SELECT * FROM ${context.schema}.append_events($1::bigint[], $2::bigint, $3::integer, $4::json, $5::json)`;
+  const text =
+    `SELECT * FROM ${context.schema}.append_events($1::bigint[], $2::bigint, $3::integer, $4::json, $5::integer[], $6::integer[], ` +
+    "$7::text[], $8::text[], $9::json[], $10::json[], $11::bigint[], $12::bigint[])";
   const query = {
     name: statementName(text),
     text,
@@ -114,7 +127,14 @@ async function runAppend(context: AppendContext, saves: readonly SaveRequest[], 
       context.sequenceLockKey,
       context.inFlightClass,
       `[${writes.join(",")}]`,
-      `[${events.join(",")}]`,
+      eventWrite,
+      eventIndex,
+      eventId,
+      eventName,
+      eventPayload,
+      eventMetadata,
+      eventOccurred,
+      eventObserved,
     ],
     rowMode: "array" as const,
     types: RAW_TEXT,
