@@ -85,7 +85,8 @@ export async function appendSaves(context: AppendContext, saves: readonly SaveRe
 async function runAppend(context: AppendContext, saves: readonly SaveRequest[], signal: AbortSignal | undefined): Promise<AppendRow[]> {
   const writes: string[] = [];
   const targets = [];
-  // One array per column, one element per event: the server reads typed arrays without decoding a document.
+  // One array per column, one element per event. Numbers go as array literals and the JSON
+  // texts core already holds as JSON arrays, so the driver escapes only ids and names.
   const eventWrite: number[] = [];
   const eventIndex: number[] = [];
   const eventId: string[] = [];
@@ -118,7 +119,7 @@ async function runAppend(context: AppendContext, saves: readonly SaveRequest[], 
   }
   const text =
     `SELECT * FROM ${context.schema}.append_events($1::bigint[], $2::bigint, $3::integer, $4::json, $5::integer[], $6::integer[], ` +
-    "$7::text[], $8::text[], $9::json[], $10::json[], $11::bigint[], $12::bigint[])";
+    "$7::text[], $8::text[], $9::json, $10::json, $11::bigint[], $12::bigint[])";
   const query = {
     name: statementName(text),
     text,
@@ -127,14 +128,14 @@ async function runAppend(context: AppendContext, saves: readonly SaveRequest[], 
       context.sequenceLockKey,
       context.inFlightClass,
       `[${writes.join(",")}]`,
-      eventWrite,
-      eventIndex,
+      `{${eventWrite.join(",")}}`,
+      `{${eventIndex.join(",")}}`,
       eventId,
       eventName,
-      eventPayload,
-      eventMetadata,
-      eventOccurred,
-      eventObserved,
+      `[${eventPayload.join(",")}]`,
+      `[${eventMetadata.join(",")}]`,
+      `{${eventOccurred.join(",")}}`,
+      `{${eventObserved.join(",")}}`,
     ],
     rowMode: "array" as const,
     types: RAW_TEXT,

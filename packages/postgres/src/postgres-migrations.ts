@@ -299,6 +299,131 @@ END
 $function$;
 `,
   },
+  {
+    version: 3,
+    description: "append function taking payloads and metadata as JSON arrays",
+    sql: (schema, literal) => `
+DROP FUNCTION ${schema}.append_events(bigint[], bigint, integer, json, integer[], integer[], text[], text[], json[], json[], bigint[], bigint[]);
+
+-- As in version 2, but payloads and metadata arrive as one JSON array each, element i
+-- for event i: the caller joins JSON texts it already holds instead of escaping each
+-- into an array literal, and the server checks each array as JSON once, when the
+-- call's parameters are read. Elements of a "json" array come back as their text
+-- exactly as written, so "\\u0000" escapes stay intact.
+CREATE FUNCTION ${schema}.append_events(lock_keys bigint[], sequence_lock_key bigint, in_flight_class integer, writes json,
+  event_write integer[], event_index integer[], event_id text[], event_name text[], event_payloads json, event_metadata json,
+  event_occurred bigint[], event_observed bigint[])
+RETURNS TABLE (write_index integer, outcome text, latest_position integer, first_sequence_number bigint)
+LANGUAGE plpgsql AS $function$
+DECLARE
+  lock_key bigint;
+  stored_saves integer[];
+  plan_outcome text[];
+  plan_latest integer[];
+  plan_count integer[];
+  plan_category text[];
+  plan_stream text[];
+  plan_first bigint[];
+  needed bigint;
+  last_number bigint;
+  writer_transaction xid8;
+BEGIN
+  -- Looked up before any lock is taken: stored events never change, and an id another
+  -- writer stores meanwhile trips the unique constraint, and the caller asks again.
+  -- One index probe per id: a lateral subquery with a limit cannot turn into a scan
+  -- of the whole table, whatever the planner's statistics say. Only when an id is
+  -- found are the saves that hold it worked out.
+  IF EXISTS (
+    SELECT 1 FROM unnest(event_id) AS e(id)
+    CROSS JOIN LATERAL (SELECT 1 FROM ${schema}.events AS stored WHERE stored.id = e.id LIMIT 1) AS found
+  ) THEN
+    SELECT array_agg(DISTINCT w.s) INTO stored_saves
+    FROM unnest(event_write, event_id) AS e(write_index, id)
+    JOIN ROWS FROM (json_to_recordset(writes) AS (s integer)) WITH ORDINALITY AS w(s, ordinality) ON w.ordinality = e.write_index + 1
+    CROSS JOIN LATERAL (SELECT 1 FROM ${schema}.events AS stored WHERE stored.id = e.id LIMIT 1) AS found;
+  END IF;
+
+  -- Sorted by the caller, so writers never wait on each other in a cycle.
+  FOREACH lock_key IN ARRAY lock_keys LOOP
+    PERFORM pg_advisory_xact_lock(lock_key);
+  END LOOP;
+
+  WITH w AS (
+    SELECT (t.ordinality - 1)::integer AS write_index, t.s AS save_index, t.c AS category, t.t AS stream,
+           t.e AS if_empty, t.a AS if_any, t.p AS positions, t.n AS event_count
+    FROM ROWS FROM (json_to_recordset(writes) AS (s integer, c text, t text, e boolean, a boolean, p integer[], n integer))
+      WITH ORDINALITY AS t(s, c, t, e, a, p, n, ordinality)
+  ), judged AS (
+    SELECT w.*, l.latest_position, coalesce(w.save_index = ANY(stored_saves), false) AS stored,
+           CASE WHEN l.latest_position IS NULL THEN w.if_empty ELSE w.if_any OR l.latest_position = ANY(w.positions) END AS holds
+    FROM w
+    CROSS JOIN LATERAL (
+      SELECT max(e.position) AS latest_position FROM ${schema}.events AS e WHERE e.category = w.category AND e.stream = w.stream
+    ) AS l
+  ), decided AS (
+    SELECT j.*, CASE WHEN j.stored THEN 'stored'
+                     WHEN NOT j.holds THEN 'unmet'
+                     WHEN bool_and(j.holds) OVER (PARTITION BY j.save_index) THEN 'appended'
+                     ELSE 'skipped' END AS outcome
+    FROM judged AS j
+  )
+  SELECT array_agg(d.outcome ORDER BY d.write_index), array_agg(d.latest_position ORDER BY d.write_index),
+         array_agg(d.event_count ORDER BY d.write_index), array_agg(d.category ORDER BY d.write_index),
+         array_agg(d.stream ORDER BY d.write_index),
+         sum(d.event_count) FILTER (WHERE d.outcome = 'appended')
+  INTO plan_outcome, plan_latest, plan_count, plan_category, plan_stream, needed
+  FROM decided AS d;
+
+  IF needed > 0 THEN
+    -- Under "category" and "stream", writers to different scopes run at once and can
+    -- commit out of sequence order. So the transaction id is assigned and the numbers
+    -- drawn together, one writer at a time: transaction ids and sequence numbers then
+    -- increase together, and a reader knows that no writer still in flight can commit
+    -- a number below the rows of transactions older than it (see page-queries.ts).
+    IF sequence_lock_key IS NULL THEN
+      writer_transaction := pg_current_xact_id();
+      last_number := setval(${literal(".events_sequence_number")}, nextval(${literal(".events_sequence_number")}) + needed - 1);
+    ELSE
+      PERFORM pg_advisory_lock(sequence_lock_key);
+      BEGIN
+        -- Announces this transaction as a writer in flight (the lock's second key is
+        -- its transaction id), before it draws any number: wide readers look for these.
+        writer_transaction := pg_current_xact_id();
+        PERFORM pg_advisory_xact_lock(in_flight_class, ((writer_transaction::text::bigint + 2147483648) % 4294967296 - 2147483648)::integer);
+        last_number := setval(${literal(".events_sequence_number")}, nextval(${literal(".events_sequence_number")}) + needed - 1);
+      EXCEPTION WHEN OTHERS OR query_canceled THEN
+        PERFORM pg_advisory_unlock(sequence_lock_key);
+        RAISE;
+      END;
+      PERFORM pg_advisory_unlock(sequence_lock_key);
+    END IF;
+
+    SELECT array_agg(CASE WHEN plan_outcome[f.i] = 'appended' THEN last_number - needed + 1 + f.before END ORDER BY f.i)
+    INTO plan_first
+    FROM (
+      SELECT i, coalesce(sum(CASE WHEN plan_outcome[i] = 'appended' THEN plan_count[i] ELSE 0 END)
+                         OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+      FROM generate_subscripts(plan_outcome, 1) AS i
+    ) AS f;
+
+    INSERT INTO ${schema}.events
+      (sequence_number, id, category, stream, position, name, payload, metadata, occurred_at, observed_at, transaction_id)
+    SELECT plan_first[e.w + 1] + e.i, e.id, plan_category[e.w + 1], plan_stream[e.w + 1], coalesce(plan_latest[e.w + 1], -1) + 1 + e.i,
+           e.name, e.payload, e.metadata, ${schema}.timestamp_from_milliseconds(e.occurred), ${schema}.timestamp_from_milliseconds(e.observed),
+           writer_transaction
+    FROM ROWS FROM (unnest(event_write), unnest(event_index), unnest(event_id), unnest(event_name), json_array_elements(event_payloads),
+                    json_array_elements(event_metadata), unnest(event_occurred), unnest(event_observed))
+      AS e(w, i, id, name, payload, metadata, occurred, observed)
+    WHERE plan_outcome[e.w + 1] = 'appended';
+  END IF;
+
+  RETURN QUERY
+  SELECT (i - 1)::integer, plan_outcome[i], plan_latest[i], plan_first[i]
+  FROM generate_subscripts(plan_outcome, 1) AS i;
+END
+$function$;
+`,
+  },
 ];
 
 /** The newest schema version this code knows. */
