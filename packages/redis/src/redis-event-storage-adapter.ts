@@ -47,8 +47,14 @@ const MAX_REPLY_BYTES = 8 * 2 ** 20;
 /** Saves, and events, one append script call takes at most (a single larger save goes alone), so one call never holds Redis for long. */
 const MAX_SAVES_PER_CALL = 64;
 const MAX_EVENTS_PER_CALL = 1000;
-/** Append script calls one adapter has in flight at most. One keeps batches largest; overlapping calls measured no faster. */
-const MAX_CALLS_IN_FLIGHT = 1;
+/**
+ * Append script calls one adapter has in flight at most. With one, concurrent
+ * writers fall into lockstep: the client waits while Redis runs the call, then
+ * Redis waits while the client settles every save and prepares the next. With
+ * two, the queued saves are split between them, so the client prepares one
+ * call while Redis runs the other. More measured slower: calls got smaller.
+ */
+const MAX_CALLS_IN_FLIGHT = 2;
 
 const appendScript = new RedisScript(APPEND_SCRIPT);
 const countUpToScript = new RedisScript(COUNT_UP_TO_SCRIPT);
@@ -308,7 +314,9 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
   #takeBatch(): QueuedSave[] {
     let events = 0;
     let size = 0;
-    while (size < this.#queued.length && size < MAX_SAVES_PER_CALL && (size === 0 || events < MAX_EVENTS_PER_CALL)) {
+    // This call's share of the queue: the rest goes in the calls still free to start (this one is already counted in flight).
+    const share = Math.ceil(this.#queued.length / (MAX_CALLS_IN_FLIGHT - this.#appendsInFlight + 1));
+    while (size < share && size < MAX_SAVES_PER_CALL && (size === 0 || events < MAX_EVENTS_PER_CALL)) {
       for (const write of (this.#queued[size] as QueuedSave).prepared) events += write.events.length;
       size += 1;
     }
