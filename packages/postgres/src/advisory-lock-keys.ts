@@ -7,11 +7,22 @@ import type { SerialisationGuarantee, StreamIdentifier } from "@chronicle/core";
  * schemas never wait on each other. A collision only makes two scopes share a lock.
  */
 export function advisoryLockKey(schema: string, ...scope: string[]): string {
-  const digest = createHash("sha256")
-    .update(JSON.stringify([schema, ...scope]))
-    .digest();
-  return digest.readBigInt64BE(0).toString();
+  const name = JSON.stringify([schema, ...scope]);
+  let key = recentKeys.get(name);
+  if (key === undefined) {
+    key = createHash("sha256").update(name).digest().readBigInt64BE(0).toString();
+    if (recentKeys.size >= RECENT_KEYS) recentKeys.clear();
+    recentKeys.set(name, key);
+  }
+  return key;
 }
+
+/**
+ * Every save asks for the keys of the scopes it writes, mostly the same few again
+ * and again (under "log", always the one), so recent keys are kept rather than hashed anew.
+ */
+const recentKeys = new Map<string, string>();
+const RECENT_KEYS = 4096;
 
 /** A 32-bit key for one purpose of one schema: the first half of a two-part advisory lock key. */
 export function advisoryLockClass(schema: string, purpose: string): number {
