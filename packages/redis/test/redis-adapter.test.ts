@@ -140,6 +140,24 @@ describe("RedisEventStorageAdapter", () => {
     expect(log.map((event) => event.sequenceNumber)).toEqual(log.map((_, index) => BigInt(index + 1)));
   });
 
+  it("applies saves made together in the order they were made, though they go out in two script calls", async () => {
+    const store = new EventStore(newAdapter());
+    const stream = store.stream("orders", "1");
+    const placed: NewEvent = { id: "placed-1", name: "placed", payload: { total: 10 } };
+    // Made in one turn, these are split between the two calls in flight: each still sees what the ones before it stored.
+    const [first, retried, next, stale] = await Promise.allSettled([
+      stream.publish({ events: [placed], condition: streamIsEmpty() }),
+      stream.publish({ events: [placed], condition: streamIsEmpty() }),
+      stream.publish({ events: [{ name: "paid", payload: { total: 10 } }], condition: positionIs(0) }),
+      stream.publish({ events: [{ name: "cancelled", payload: null }], condition: positionIs(0) }),
+    ]);
+    expect(first).toMatchObject({ status: "fulfilled", value: [{ id: "placed-1", position: 0 }] });
+    expect(retried).toEqual(first);
+    expect(next).toMatchObject({ status: "fulfilled", value: [{ name: "paid", position: 1 }] });
+    expect(stale).toMatchObject({ status: "rejected", reason: { code: "UNMET_WRITE_CONDITION", latestPosition: 1 } });
+    expect((await stream.read()).map((event) => event.name)).toEqual(["placed", "paid"]);
+  });
+
   it("stores and replays a save larger than the script's command chunks", async () => {
     const store = new EventStore(newAdapter());
     const stream = store.stream("bulk", "1");
