@@ -9,6 +9,7 @@ import {
   UnmetWriteConditionError,
 } from "@chronicle/core";
 import { writeLockKeys } from "./advisory-lock-keys.js";
+import { textArrayLiteral } from "./array-literals.js";
 import { cancellableQuery } from "./cancellable-query.js";
 import { classifyPostgresError, conflictingEventId } from "./classify-postgres-error.js";
 import { conditionSet } from "./condition-set.js";
@@ -85,8 +86,8 @@ export async function appendSaves(context: AppendContext, saves: readonly SaveRe
 async function runAppend(context: AppendContext, saves: readonly SaveRequest[], signal: AbortSignal | undefined): Promise<AppendRow[]> {
   const writes: string[] = [];
   const targets = [];
-  // One array per column, one element per event. Numbers go as array literals and the JSON
-  // texts core already holds as JSON arrays, so the driver escapes only ids and names.
+  // One array per column, one element per event: array literals for ids, names and numbers,
+  // and JSON arrays of the JSON texts core already holds, so nothing is escaped twice.
   const eventWrite: number[] = [];
   const eventIndex: number[] = [];
   const eventId: string[] = [];
@@ -130,8 +131,8 @@ async function runAppend(context: AppendContext, saves: readonly SaveRequest[], 
       `[${writes.join(",")}]`,
       `{${eventWrite.join(",")}}`,
       `{${eventIndex.join(",")}}`,
-      eventId,
-      eventName,
+      textArrayLiteral(eventId),
+      textArrayLiteral(eventName),
       `[${eventPayload.join(",")}]`,
       `[${eventMetadata.join(",")}]`,
       `{${eventOccurred.join(",")}}`,

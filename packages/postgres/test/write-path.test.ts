@@ -109,6 +109,19 @@ describe("the write path", () => {
     await adapter.close();
   });
 
+  it("stores ids and names that an array literal must quote exactly as given", async () => {
+    const adapter = adapterFor("quoting");
+    const target = streamIdentifier("quoting", "texts");
+    const texts = ['a"b', "a\\b", "{x,y}", "NULL", "null", " padded ", "tab\there", "ünïcödé", "😀", "plain-id.1:2_3", 'a\\"b'];
+    const events = texts.map((text, index) => ({ id: `${text}#${index}`, name: text, payload: { index } }));
+    events.push({ id: "NULL", name: "Null", payload: { index: texts.length } });
+    const [stored] = await adapter.save([{ target, events }]);
+    expect(stored?.map((event) => [event.id, event.name])).toEqual(events.map((event) => [event.id, event.name]));
+    const raw = await readRaw(pool, adapter.schema);
+    expect(raw.map((event) => [event.id, event.name])).toEqual(events.map((event) => [event.id, event.name]));
+    await adapter.close();
+  });
+
   it("replays a retried save whose id another writer stored concurrently, and rejects a clashing one", async () => {
     const adapter = adapterFor("id-race", "stream");
     const other = new PostgresEventStorageAdapter({ pool }, { schema: adapter.schema, serialisationGuarantee: "stream" });
