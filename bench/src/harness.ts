@@ -101,3 +101,49 @@ export interface BenchSuite {
   name: string;
   run(): Promise<void>;
 }
+
+/** What `measure` times: a function returning how many units it did. */
+export type Work = Parameters<typeof measure>[1];
+
+/**
+ * Measures Chronicle and the baseline in `rounds` alternating rounds, so a load
+ * spike on the machine weighs on both, printing every round, then prints and
+ * returns each one's totals (all rounds' work over all rounds' time, highest
+ * peak RSS).
+ */
+export async function alternate(
+  labels: { suite: string; scenario: string; unit: string },
+  rounds: number,
+  chronicle: (round: number) => Work,
+  baseline: (round: number) => Work,
+): Promise<[Measurement, Measurement]> {
+  const measured: Record<"chronicle" | "baseline", Measurement[]> = { chronicle: [], baseline: [] };
+  const inRound =
+    (round: number, work: Work): Work =>
+    async () => {
+      const outcome = await work();
+      return typeof outcome === "number" ? { count: outcome, round } : { ...outcome, round };
+    };
+  for (let round = 1; round <= rounds; round += 1) {
+    measured.chronicle.push(await measure({ ...labels, subject: "chronicle" }, inRound(round, chronicle(round))));
+    measured.baseline.push(await measure({ ...labels, subject: "baseline" }, inRound(round, baseline(round))));
+  }
+  const total = (subject: "chronicle" | "baseline"): Measurement => {
+    const all = measured[subject];
+    const count = all.reduce((sum, measurement) => sum + measurement.count, 0);
+    const seconds = all.reduce((sum, measurement) => sum + measurement.seconds, 0);
+    const summary: Measurement = {
+      ...labels,
+      subject,
+      round: "all",
+      count,
+      seconds: Math.round(seconds * 1000) / 1000,
+      rate: Math.round(count / seconds),
+      peakRssMiB: Math.max(...all.map((measurement) => measurement.peakRssMiB)),
+      errors: all.reduce((sum, measurement) => sum + measurement.errors, 0),
+    };
+    console.log(JSON.stringify(summary));
+    return summary;
+  };
+  return [total("chronicle"), total("baseline")];
+}

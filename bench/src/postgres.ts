@@ -1,7 +1,7 @@
 import { EventStore } from "@chronicle/core";
 import { PostgresEventStorageAdapter } from "@chronicle/postgres";
 import pg from "pg";
-import { type BenchSuite, compare, type Measurement, measure, runConcurrently } from "./harness.js";
+import { alternate, type BenchSuite, compare, runConcurrently } from "./harness.js";
 
 const POSTGRES_URL = process.env.CHRONICLE_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SUITE = "postgres";
@@ -13,49 +13,6 @@ const STREAM_READS = 100;
 const PAGE_SIZE = 1_000;
 /** Each scenario alternates Chronicle and the baseline this many times, so a load spike on the machine hits both. */
 const ROUNDS = 3;
-
-type Labels = Parameters<typeof measure>[0];
-type Work = Parameters<typeof measure>[1];
-
-/**
- * Measures Chronicle and the baseline in alternating rounds and prints, beside
- * every round, the totals of each (count over summed seconds, highest peak RSS).
- */
-async function alternate(
-  labels: Omit<Labels, "subject">,
-  chronicle: (round: number) => Work,
-  baseline: (round: number) => Work,
-): Promise<[Measurement, Measurement]> {
-  const rounds: Record<"chronicle" | "baseline", Measurement[]> = { chronicle: [], baseline: [] };
-  const inRound =
-    (round: number, work: Work): Work =>
-    async () => {
-      const outcome = await work();
-      return typeof outcome === "number" ? { count: outcome, round } : { ...outcome, round };
-    };
-  for (let round = 0; round < ROUNDS; round += 1) {
-    rounds.chronicle.push(await measure({ ...labels, subject: "chronicle" }, inRound(round, chronicle(round))));
-    rounds.baseline.push(await measure({ ...labels, subject: "baseline" }, inRound(round, baseline(round))));
-  }
-  const total = (subject: "chronicle" | "baseline"): Measurement => {
-    const measured = rounds[subject];
-    const count = measured.reduce((sum, measurement) => sum + measurement.count, 0);
-    const seconds = measured.reduce((sum, measurement) => sum + measurement.seconds, 0);
-    const summary: Measurement = {
-      ...labels,
-      subject,
-      round: "all",
-      count,
-      seconds: Math.round(seconds * 1000) / 1000,
-      rate: Math.round(count / seconds),
-      peakRssMiB: Math.max(...measured.map((measurement) => measurement.peakRssMiB)),
-      errors: measured.reduce((sum, measurement) => sum + measurement.errors, 0),
-    };
-    console.log(JSON.stringify(summary));
-    return summary;
-  };
-  return [total("chronicle"), total("baseline")];
-}
 
 /**
  * The PostgreSQL adapter against raw `pg` doing the same work on an equivalent
@@ -95,6 +52,7 @@ export const postgresSuite: BenchSuite = {
       const positions1 = new Array<number>(8).fill(0);
       const [chronicle1, baseline1] = await alternate(
         { suite: SUITE, scenario: "publish 1 event, 8 writers, distinct streams", unit: "commits" },
+        ROUNDS,
         () => async () => {
           await runConcurrently(8, PUBLISHES, async (index, worker) => {
             await store.stream("accounts", `account-${worker}`).publish({ events: [{ name: "deposited", payload: { amount: index } }] });
@@ -132,6 +90,7 @@ export const postgresSuite: BenchSuite = {
         FROM unnest($2::text[], $3::integer[], $4::text[]) AS batch(id, position, payload)`;
       const [chronicle2, baseline2] = await alternate(
         { suite: SUITE, scenario: `publish batches of ${BATCH_SIZE} events, 4 writers`, unit: "events" },
+        ROUNDS,
         () => async () => {
           await runConcurrently(4, BATCHES, async (index, worker) => {
             await store.stream("ledgers", `ledger-${worker}`).publish({
@@ -185,6 +144,7 @@ export const postgresSuite: BenchSuite = {
       );
       const [chronicle3, baseline3] = await alternate(
         { suite: SUITE, scenario: `read a ${STREAM_LENGTH}-event stream`, unit: "events" },
+        ROUNDS,
         () => async () => {
           let count = 0;
           for (let read = 0; read < STREAM_READS; read += 1) count += (await reading.read()).length;
@@ -209,6 +169,7 @@ export const postgresSuite: BenchSuite = {
       const logSize = Number((await admin.query(`SELECT count(*) AS count FROM ${schema}.events`)).rows[0].count);
       const [chronicle4, baseline4] = await alternate(
         { suite: SUITE, scenario: `iterate the log of ${logSize} events`, unit: "events" },
+        ROUNDS,
         () => async () => {
           let count = 0;
           for await (const _ of store.log().iterate({ pageSize: PAGE_SIZE })) count += 1;

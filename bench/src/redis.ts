@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type EventStorageAdapter, EventStore, positionIs, prepareWrites, streamIsEmpty } from "@chronicle/core";
 import { RedisEventStorageAdapter } from "@chronicle/redis";
 import { Redis } from "ioredis";
-import { type BenchSuite, compare, type Measurement, measure, runConcurrently } from "./harness.js";
+import { alternate, type BenchSuite, compare, type Measurement, measure, runConcurrently, type Work } from "./harness.js";
 
 const SUITE = "redis";
 const URL = process.env.CHRONICLE_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -85,45 +85,14 @@ async function floor(
   );
 }
 
-/**
- * Measures `chronicle` and `baseline` in `ROUNDS` alternating rounds, each
- * round printed, then prints and returns their totals (all rounds' work over
- * all rounds' time).
- */
-async function alternate(
-  scenario: string,
-  unit: string,
-  chronicle: () => Promise<{ count: number; errors?: number }>,
-  baseline: () => Promise<{ count: number; errors?: number }>,
-): Promise<[Measurement, Measurement]> {
-  const rounds: Record<"chronicle" | "baseline", Measurement[]> = { chronicle: [], baseline: [] };
-  for (let round = 1; round <= ROUNDS; round += 1) {
-    for (const [subject, work] of [
-      ["chronicle", chronicle],
-      ["baseline", baseline],
-    ] as const) {
-      rounds[subject].push(await measure({ suite: SUITE, scenario: `${scenario}, round ${round}/${ROUNDS}`, subject, unit }, work));
-    }
-  }
-  const total = (subject: "chronicle" | "baseline"): Measurement => {
-    const measured = rounds[subject];
-    const count = measured.reduce((sum, measurement) => sum + measurement.count, 0);
-    const seconds = measured.reduce((sum, measurement) => sum + measurement.seconds, 0);
-    const totals: Measurement = {
-      suite: SUITE,
-      scenario,
-      subject,
-      unit,
-      count,
-      seconds: Math.round(seconds * 1000) / 1000,
-      rate: Math.round(count / seconds),
-      peakRssMiB: Math.max(...measured.map((measurement) => measurement.peakRssMiB)),
-      errors: measured.reduce((sum, measurement) => sum + measurement.errors, 0),
-    };
-    console.log(JSON.stringify(totals));
-    return totals;
-  };
-  return [total("chronicle"), total("baseline")];
+/** Chronicle and the baseline in `ROUNDS` alternating rounds of the same work. */
+function alternateRounds(scenario: string, unit: string, chronicle: Work, baseline: Work): Promise<[Measurement, Measurement]> {
+  return alternate(
+    { suite: SUITE, scenario, unit },
+    ROUNDS,
+    () => chronicle,
+    () => baseline,
+  );
 }
 
 async function singlePublishes(client: BaselineClient, prefix: string): Promise<void> {
@@ -133,7 +102,7 @@ async function singlePublishes(client: BaselineClient, prefix: string): Promise<
   const positions = new Array<number | undefined>(WRITERS).fill(undefined);
   const versions = new Array<number>(WRITERS).fill(0);
   const perRound = SINGLE_PUBLISHES / ROUNDS;
-  const [chronicle, baseline] = await alternate(
+  const [chronicle, baseline] = await alternateRounds(
     scenario,
     "publishes",
     async () => {
@@ -196,7 +165,7 @@ async function batches(client: BaselineClient, prefix: string): Promise<void> {
   const store = new EventStore(new RedisEventStorageAdapter({ client }, { keyPrefix: `${prefix}batches:` }));
   await store.log().latest();
   const perRound = BATCHES / ROUNDS;
-  const [chronicle, baseline] = await alternate(
+  const [chronicle, baseline] = await alternateRounds(
     scenario,
     "events",
     async () => {
@@ -266,7 +235,7 @@ async function streamReads(client: BaselineClient, prefix: string): Promise<void
     for (let round = 0; round < STREAM_READS / ROUNDS; round += 1) count += await read();
     return { count };
   };
-  const [chronicle, baseline] = await alternate(scenario, "events", timed(readChronicle), timed(readBaseline));
+  const [chronicle, baseline] = await alternateRounds(scenario, "events", timed(readChronicle), timed(readBaseline));
   compare(chronicle, baseline, { minimumRatio: 1 / 1.5, description: "within 1.5x of the baseline's LRANGE (ratio at least 0.667)" });
 }
 
