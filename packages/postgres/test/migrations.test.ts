@@ -2,7 +2,6 @@ import { EventStore, streamIdentifier } from "@chronicle/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { LATEST_SCHEMA_VERSION, PostgresEventStorageAdapter } from "../src/index.js";
 import { POSTGRES_MIGRATIONS } from "../src/postgres-migrations.js";
-import { quoteIdentifier, quoteLiteral } from "../src/sql-quoting.js";
 import { createPool, dropSchemas, POSTGRES_URL, uniqueSchema } from "./postgres-test-support.js";
 
 const pool = createPool(12);
@@ -80,43 +79,6 @@ describe("migrations", () => {
     await unmigrated.migrate();
     expect(await unmigrated.latest(streamIdentifier("a", "b"))).toBeUndefined();
     await unmigrated.close();
-  });
-
-  it("upgrades a schema written by version 1, whose events stay and whose streams go on", async () => {
-    const schema = schemaFor("upgrade");
-    const quoted = quoteIdentifier(schema);
-    const first = POSTGRES_MIGRATIONS[0] as (typeof POSTGRES_MIGRATIONS)[number];
-    const client = await pool.connect();
-    try {
-      // The schema as version 1 left it, with one event appended by version 1's function.
-      await client.query(`CREATE SCHEMA ${quoted}`);
-      await client.query(
-        `CREATE TABLE ${quoted}.schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-      );
-      await client.query(first.sql(quoted, (suffix) => quoteLiteral(quoted + suffix)));
-      await client.query(`INSERT INTO ${quoted}.schema_migrations (version, description) VALUES (1, $1)`, [first.description]);
-      await client.query(`SELECT * FROM ${quoted}.append_events('{}'::bigint[], NULL, 0, $1::json, $2::json)`, [
-        JSON.stringify([{ s: 0, c: "profiles", t: "joe", e: true, a: true, p: [], n: 1 }]),
-        JSON.stringify([{ w: 0, i: 0, d: "written-by-version-1", n: "created", p: '{"v":1}', m: "{}", o: 0, b: 0 }]),
-      ]);
-    } finally {
-      client.release();
-    }
-    const adapter = new PostgresEventStorageAdapter({ pool }, { schema });
-    await adapter.migrate();
-    expect(await versions(schema)).toEqual(ALL_VERSIONS);
-    const target = streamIdentifier("profiles", "joe");
-    const [appended] = await adapter.save([
-      { target, events: [{ name: "renamed", payload: { v: 2 } }], condition: { type: "positionIs", position: 0 } },
-    ]);
-    expect(appended).toMatchObject([{ name: "renamed", position: 1, sequenceNumber: 2n }]);
-    const stored = [];
-    for await (const event of adapter.scan({ type: "log" })) stored.push(event);
-    expect(stored).toMatchObject([
-      { id: "written-by-version-1", name: "created", position: 0, sequenceNumber: 1n, payload: { v: 1 } },
-      { name: "renamed", position: 1, sequenceNumber: 2n, payload: { v: 2 } },
-    ]);
-    await adapter.close();
   });
 
   it("refuses a schema whose recorded version is newer than the code", async () => {
