@@ -64,32 +64,34 @@ function checkName(value: unknown, what: string): string {
 }
 
 /** Checks a log, category or stream identifier. Throws `INVALID_INPUT` otherwise. */
-export function validateTarget(target: unknown, what = "target"): EventTarget {
+export function validateTarget(target: unknown, what: Described = "target"): EventTarget {
   if (typeof target !== "object" || target === null) {
-    throw new InvalidInputError(`${what} must be an identifier such as streamIdentifier("profiles", "joe"), got ${describeValue(target)}`);
+    throw new InvalidInputError(
+      `${describe(what)} must be an identifier such as streamIdentifier("profiles", "joe"), got ${describeValue(target)}`,
+    );
   }
   const candidate = target as { type?: unknown; category?: unknown; stream?: unknown };
   switch (candidate.type) {
     case "log":
       return { type: "log" };
     case "category":
-      return { type: "category", category: validateName(candidate.category, `${what}.category`) };
+      return { type: "category", category: validateName(candidate.category, () => `${describe(what)}.category`) };
     case "stream":
       return {
         type: "stream",
-        category: validateName(candidate.category, `${what}.category`),
-        stream: validateName(candidate.stream, `${what}.stream`),
+        category: validateName(candidate.category, () => `${describe(what)}.category`),
+        stream: validateName(candidate.stream, () => `${describe(what)}.stream`),
       };
     default:
-      throw new InvalidInputError(`${what}.type must be "log", "category" or "stream", got ${describeValue(candidate.type)}`);
+      throw new InvalidInputError(`${describe(what)}.type must be "log", "category" or "stream", got ${describeValue(candidate.type)}`);
   }
 }
 
 /** Checks a stream identifier. Throws `INVALID_INPUT` otherwise. */
-export function validateStreamIdentifier(target: unknown, what = "target"): StreamIdentifier {
+export function validateStreamIdentifier(target: unknown, what: Described = "target"): StreamIdentifier {
   const checked = validateTarget(target, what);
   if (checked.type !== "stream") {
-    throw new InvalidInputError(`${what} must be a stream identifier, got a ${checked.type} identifier`);
+    throw new InvalidInputError(`${describe(what)} must be a stream identifier, got a ${checked.type} identifier`);
   }
   return checked;
 }
@@ -291,21 +293,25 @@ function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: bo
   const unstamped: Unstamped = [];
   // Array.from visits holes of sparse arrays (as undefined), which map would skip unchecked.
   const prepared = Array.from(writes as unknown[], (write, writeIndex): PreparedWrite => {
-    const path = `writes[${writeIndex}]`;
-    if (typeof write !== "object" || write === null) throw new InvalidInputError(`${path} must be an object, got ${describeValue(write)}`);
+    const path = () => `writes[${writeIndex}]`;
+    if (typeof write !== "object" || write === null)
+      throw new InvalidInputError(`${path()} must be an object, got ${describeValue(write)}`);
     const candidate = write as { target?: unknown; events?: unknown; condition?: unknown };
-    const target = validateStreamIdentifier(candidate.target, `${path}.target`);
-    const key = JSON.stringify([target.category, target.stream]);
-    if (streams.has(key)) {
-      throw new InvalidInputError(`stream ${target.category}/${target.stream} is named by more than one write in one save`);
+    const target = validateStreamIdentifier(candidate.target, () => `${path()}.target`);
+    if (writes.length > 1) {
+      // NUL cannot occur in a valid name, so it separates category from stream unambiguously.
+      const key = `${target.category}\u0000${target.stream}`;
+      if (streams.has(key)) {
+        throw new InvalidInputError(`stream ${target.category}/${target.stream} is named by more than one write in one save`);
+      }
+      streams.add(key);
     }
-    streams.add(key);
-    const condition = candidate.condition === undefined ? noCondition() : validateCondition(candidate.condition, `${path}.condition`);
+    const condition = candidate.condition === undefined ? noCondition() : validateCondition(candidate.condition, `${path()}.condition`);
     if (!Array.isArray(candidate.events)) {
-      throw new InvalidInputError(`${path}.events must be an array, got ${describeValue(candidate.events)}`);
+      throw new InvalidInputError(`${path()}.events must be an array, got ${describeValue(candidate.events)}`);
     }
     const events = Array.from(candidate.events as unknown[], (event, eventIndex): PreparedEvent => {
-      const eventPath = () => `${path}.events[${eventIndex}]`;
+      const eventPath = () => `${path()}.events[${eventIndex}]`;
       if (typeof event !== "object" || event === null) {
         throw new InvalidInputError(`${eventPath()} must be an object, got ${describeValue(event)}`);
       }
