@@ -240,8 +240,6 @@ const handedOver = new WeakMap<object, { writes: PreparedWrite[]; unstamped: Uns
 export function prepareForAdapter(writes: unknown, options: PrepareWritesOptions): readonly StreamWrite[] {
   const deferStamps = options.clock === undefined;
   const { writes: prepared, unstamped } = prepare(writes, options, deferStamps);
-  // Each waiting event, and whether its occurredAt waits for the stamp too.
-  const waiting = new Map<object, boolean>(unstamped.map(({ event, occurredAtDefaulted }) => [event, occurredAtDefaulted]));
   const copies = Object.freeze(
     prepared.map((write) =>
       Object.freeze({
@@ -255,9 +253,9 @@ export function prepareForAdapter(writes: unknown, options: PrepareWritesOptions
               payload: event.payload,
               metadata: event.metadata,
             };
-            const occurredAtWaits = waiting.get(event);
-            if (occurredAtWaits === undefined) copy.observedAt = event.observedAt;
-            if (occurredAtWaits !== true) copy.occurredAt = event.occurredAt;
+            // Dates still waiting for the adapter's clock hold the placeholder itself.
+            if (event.observedAt !== UNSTAMPED) copy.observedAt = event.observedAt;
+            if (event.occurredAt !== UNSTAMPED) copy.occurredAt = event.occurredAt;
             return Object.freeze(copy);
           }),
         ),
@@ -289,7 +287,8 @@ function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: bo
   const clock = options.clock ?? systemClock;
   let now: Date | undefined;
   const streams = new Set<string>();
-  const ids = new Set<string>();
+  // Ids given twice can only occur with more than one event.
+  const ids = writes.length > 1 || (writes[0] as { events?: unknown[] } | undefined)?.events?.length !== 1 ? new Set<string>() : undefined;
   const unstamped: Unstamped = [];
   // Array.from visits holes of sparse arrays (as undefined), which map would skip unchecked.
   const prepared = Array.from(writes as unknown[], (write, writeIndex): PreparedWrite => {
@@ -329,8 +328,8 @@ function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: bo
       const payload = validateJson(raw.payload, () => `${eventPath()}.payload`);
       const metadata = raw.metadata === undefined ? {} : validateJsonObject(raw.metadata, () => `${eventPath()}.metadata`);
       const id = raw.id === undefined ? uuidv7() : validateName(raw.id, () => `${eventPath()}.id`);
-      if (ids.has(id)) throw new InvalidInputError(`event id ${JSON.stringify(id)} is given more than once in one save`);
-      ids.add(id);
+      if (ids?.has(id)) throw new InvalidInputError(`event id ${JSON.stringify(id)} is given more than once in one save`);
+      ids?.add(id);
       const deferred = raw.observedAt === undefined && deferStamps;
       let observedAt: Date;
       if (deferred) {
