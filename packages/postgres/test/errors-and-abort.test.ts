@@ -1,26 +1,15 @@
 import { logIdentifier, streamIdentifier } from "@chronicle/core";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { advisoryLockKey } from "../src/advisory-lock-keys.js";
 import { classifyPostgresError } from "../src/classify-postgres-error.js";
 import { PostgresEventStorageAdapter } from "../src/index.js";
-import { createPool, dropSchemas, POSTGRES_URL, readRaw, uniqueSchema } from "./postgres-test-support.js";
+import { createPool, POSTGRES_URL, readRaw } from "./postgres-test-support.js";
+import { useTestSchemas } from "./test-schemas.js";
 
-const pool = createPool(10);
-const schemas: string[] = [];
+const { pool, schemaFor } = useTestSchemas(10);
 const target = streamIdentifier("errors", "one");
 const event = { name: "attempted", payload: { attempt: 1 } };
-
-function schemaFor(label: string): string {
-  const schema = uniqueSchema(label);
-  schemas.push(schema);
-  return schema;
-}
-
-afterAll(async () => {
-  await dropSchemas(pool, schemas);
-  await pool.end();
-});
 
 /** Holds the schema's "log" write lock on a connection of its own, so saves wait, until `release()`. */
 async function holdWriteLock(schema: string): Promise<{ release(): Promise<void> }> {

@@ -1,22 +1,11 @@
 import { EventStore, streamIdentifier } from "@chronicle/core";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LATEST_SCHEMA_VERSION, PostgresEventStorageAdapter } from "../src/index.js";
 import { POSTGRES_MIGRATIONS } from "../src/postgres-migrations.js";
-import { createPool, dropSchemas, POSTGRES_URL, uniqueSchema } from "./postgres-test-support.js";
+import { POSTGRES_URL } from "./postgres-test-support.js";
+import { useTestSchemas } from "./test-schemas.js";
 
-const pool = createPool(12);
-const schemas: string[] = [];
-
-function schemaFor(label: string): string {
-  const schema = uniqueSchema(label);
-  schemas.push(schema);
-  return schema;
-}
-
-afterAll(async () => {
-  await dropSchemas(pool, schemas);
-  await pool.end();
-});
+const { pool, schemaFor, dropAfterwards } = useTestSchemas(12);
 
 /** Every version a fully migrated schema records. */
 const ALL_VERSIONS = POSTGRES_MIGRATIONS.map((migration) => migration.version);
@@ -96,7 +85,7 @@ describe("migrations", () => {
 
   it("quotes the schema name everywhere", async () => {
     const schema = `${schemaFor("quoted")}"; DROP TABLE x; --'`.slice(0, 63);
-    schemas.push(schema);
+    dropAfterwards(schema);
     const store = new EventStore(new PostgresEventStorageAdapter({ pool }, { schema }));
     await store.stream("quoting", "it").publish({ events: [{ name: "quoted", payload: { schema } }] });
     expect(await store.log().read()).toMatchObject([{ name: "quoted", payload: { schema } }]);
