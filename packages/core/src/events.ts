@@ -41,3 +41,26 @@ export interface CompleteNewEvent<Payload extends JsonValue = JsonValue> {
   occurredAt: Date;
   observedAt: Date;
 }
+
+/**
+ * Payload types keyed by event name, used to type handles and projectors:
+ * `interface ProfileEvents { "profile-created": { name: string }; "email-changed": { email: string } }`.
+ * Any object type whose values are the payload types will do.
+ */
+export type EventMap = object;
+
+/** The event names of an event map. */
+export type EventNameOf<Events extends EventMap> = keyof Events & string;
+
+/**
+ * A stored event of one of the map's names, as a union discriminated by `name`:
+ * after `if (event.name === "profile-created")`, `event.payload` has that event's type.
+ */
+export type StoredEventOf<Events extends EventMap> = {
+  [Name in EventNameOf<Events>]: Omit<StoredEvent, "name" | "payload"> & { name: Name; payload: Events[Name] };
+}[EventNameOf<Events>];
+
+/** An event to publish with one of the map's names and that name's payload type. */
+export type NewEventOf<Events extends EventMap> = {
+  [Name in EventNameOf<Events>]: Omit<NewEvent, "name" | "payload"> & { name: Name; payload: Events[Name] };
+}[EventNameOf<Events>];

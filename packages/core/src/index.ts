@@ -33,7 +33,15 @@ export {
   type StreamPublish,
   type StreamPublishOptions,
 } from "./event-store.js";
-export type { CompleteNewEvent, NewEvent, StoredEvent } from "./events.js";
+export type {
+  CompleteNewEvent,
+  EventMap,
+  EventNameOf,
+  NewEvent,
+  NewEventOf,
+  StoredEvent,
+  StoredEventOf,
+} from "./events.js";
 export { jsonEquals, resolveStoredIds } from "./idempotency.js";
 export {
   type CategoryIdentifier,
@@ -46,6 +54,39 @@ export {
   streamIdentifier,
 } from "./identifiers.js";
 export type { JsonObject, JsonValue } from "./json.js";
+export type {
+  PreparedProjection,
+  Projection,
+  ProjectionKey,
+} from "./projections/projection.js";
+export type {
+  ProjectionCountQuery,
+  ProjectionSearchQuery,
+  ProjectionStorageAdapter,
+  ProjectionStorageCapabilities,
+} from "./projections/projection-storage-adapter.js";
+export {
+  and,
+  contains,
+  eq,
+  exists,
+  type Filter,
+  gt,
+  gte,
+  inArray,
+  type JsonScalar,
+  lt,
+  lte,
+  matches,
+  type NormalisedFilter,
+  ne,
+  not,
+  or,
+  startsWith,
+} from "./queries/filters.js";
+export type { NormalisedPath, ProjectionPath, ProjectionPathRoot } from "./queries/paths.js";
+export type { SortValue } from "./queries/sort-values.js";
+export { asc, desc, type NormalisedSort, type Sort } from "./queries/sorting.js";
 export { DEFAULT_PAGE_SIZE, latestPageQuery, type ScanPageQuery, scanInPages } from "./scan-pages.js";
 export { uuidv7 } from "./uuid-v7.js";
 export {
