@@ -4,6 +4,6 @@ import { defineConfig } from "vitest/config";
 // vitest.config.ts resolves workspace packages to their TypeScript sources.
 export default defineConfig({
   test: {
-    projects: ["packages/*"],
+    projects: ["packages/*", "examples/custom-adapter"],
   },
 });
