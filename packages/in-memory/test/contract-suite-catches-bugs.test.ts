@@ -4,6 +4,7 @@ import {
   type EventTarget,
   isChronicleError,
   type JsonValue,
+  logIdentifier,
   type SaveOptions,
   type ScanOptions,
   type StoredEvent,
@@ -416,7 +417,64 @@ const brokenCopies: readonly BrokenCopy[] = [
     caughtBy: ["round-trip.dates-keep-milliseconds", "round-trip.dates-far-apart", "round-trip.random-events"],
     unaffected: ["round-trip.unicode-payload", "conditions.position-is.rejects-stale"],
   },
+  {
+    bug: "(k) a rejected save keeps the positions it reserved",
+    create: (context) => new LeaksPositionsOfRejectedSaves(context),
+    caughtBy: [
+      "conditions.position-is.rejects-stale",
+      "conditions.stream-is-empty.rejects-existing-stream",
+      "save.multi-stream.failing-condition-stores-nothing",
+      "save.multi-stream.guard-write-fails",
+      "save.duplicate-id-rejection-keeps-positions-contiguous",
+    ],
+    unaffected: ["conditions.position-is.holds", "save.positions-continue", "scan.log.forwards"],
+  },
 ];
+
+/**
+ * Bug (k): a rejected save keeps the positions it reserved, so the stream's next
+ * events are numbered after a gap. Modelled by shifting the positions of events
+ * stored after a failure by the number of events the failed save held.
+ */
+class LeaksPositionsOfRejectedSaves extends DelegatingAdapter {
+  readonly #leaks: { key: string; after: bigint; count: number }[] = [];
+
+  override async save(writes: readonly StreamWrite[], options?: SaveOptions): Promise<StoredEvent[][]> {
+    try {
+      return (await this.inner.save(writes, options)).map((events) => events.map((event) => this.#shift(event)));
+    } catch (error) {
+      const after = (await this.inner.latest(logIdentifier()))?.sequenceNumber ?? 0n;
+      for (const write of writes ?? []) {
+        const key = JSON.stringify([write?.target?.category, write?.target?.stream]);
+        this.#leaks.push({ key, after, count: write?.events?.length ?? 0 });
+      }
+      throw error;
+    }
+  }
+
+  override async latest(target: EventTarget): Promise<StoredEvent | undefined> {
+    const event = await this.inner.latest(target);
+    return event === undefined ? undefined : this.#shift(event);
+  }
+
+  override scan(target: EventTarget, options?: ScanOptions): AsyncIterable<StoredEvent> {
+    const inner = this.inner;
+    const shift = (event: StoredEvent) => this.#shift(event);
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const event of inner.scan(target, options)) yield shift(event);
+      },
+    };
+  }
+
+  #shift(event: StoredEvent): StoredEvent {
+    const key = JSON.stringify([event.category, event.stream]);
+    const gap = this.#leaks
+      .filter((leak) => leak.key === key && event.sequenceNumber > leak.after)
+      .reduce((sum, leak) => sum + leak.count, 0);
+    return { ...event, position: event.position + gap };
+  }
+}
 
 const real = async (context: ContractContext) =>
   new InMemoryEventStorageAdapter({ serialisationGuarantee: context.serialisationGuarantee });

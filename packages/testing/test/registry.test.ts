@@ -62,6 +62,22 @@ describe("describeEventStorageAdapter's options", () => {
     expect(untyped({ skipGroups: { teleportation: "why" } })).toThrow(/unknown group/);
     expect(untyped({ skipGroups: { concurrency: "" } })).toThrow(/needs a reason/);
   });
+
+  it("runs cleanup when it rejects the options", () => {
+    let cleanedUp = 0;
+    const cleanup = async () => {
+      cleanedUp += 1;
+    };
+    expect(() =>
+      describeEventStorageAdapter({
+        name: "checked",
+        create,
+        cleanup,
+        skip: { "conditions.no-such-test": "why" },
+      } as DescribeEventStorageAdapterOptions),
+    ).toThrow(/unknown contract test id/);
+    expect(cleanedUp).toBe(1);
+  });
 });
 
 describe("the entry points", () => {

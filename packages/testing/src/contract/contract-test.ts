@@ -35,8 +35,13 @@ export type OracleEvent = StoredEvent;
 
 /** Raw reads of everything an adapter has persisted, so the suite need not trust the adapter's own reads. */
 export interface ContractOracle<A extends EventStorageAdapter = EventStorageAdapter> {
-  /** Every event persisted by `adapter`, in any order. */
-  readAll(adapter: A): Promise<OracleEvent[]>;
+  /**
+   * Every event persisted by `adapter`, in any order. `context` is the one
+   * `create` received for this adapter, so the storage can be found from the
+   * test id (a schema, file or key prefix named after it) without keeping a map
+   * from adapters to their storage.
+   */
+  readAll(adapter: A, context: ContractContext): Promise<OracleEvent[]>;
 }
 
 /** Sizes of the concurrency tests. */

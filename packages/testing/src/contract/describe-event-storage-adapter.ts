@@ -51,7 +51,13 @@ export function describeContractGroups<A extends EventStorageAdapter>(
   groups: readonly ContractGroup[],
   options: DescribeEventStorageAdapterOptions<A>,
 ): void {
-  checkOptions(options);
+  try {
+    checkOptions(options);
+  } catch (error) {
+    // Whatever the caller set up for the suite (pools, files, key prefixes) is released before the options are refused.
+    options.cleanup?.().catch(() => {});
+    throw error;
+  }
   describe(`${options.name}: event storage adapter contract`, async () => {
     const capabilities = await probeCapabilities(options);
     if (options.cleanup !== undefined) afterAll(options.cleanup);

@@ -64,6 +64,22 @@ export async function expectRejection(action: Promise<unknown> | (() => Promise<
   return error;
 }
 
+/**
+ * Appends one event to each stream and expects it at the position after the
+ * stream's last stored event: a rejected save must give back any positions it
+ * reserved, so the next append continues without a gap.
+ */
+export async function expectNextPositionsContiguous(adapter: EventStorageAdapter, streams: readonly StreamIdentifier[]): Promise<void> {
+  for (const target of streams) {
+    const existing = await read(adapter, target);
+    const [appended] = await append(adapter, target, events(1, "after-a-rejected-save"));
+    expect(
+      appended?.position,
+      `after a rejected save, the next event of ${target.category}/${target.stream} takes the position after its last stored event (no gap)`,
+    ).toBe(existing.length);
+  }
+}
+
 /** Where each event sits: `category/stream@position`, for readable comparisons. */
 export function places(stored: readonly StoredEvent[]): string[] {
   return stored.map((event) => `${event.category}/${event.stream}@${event.position}`);

@@ -58,7 +58,10 @@ export async function runContractTest<A extends EventStorageAdapter>(
       concurrency: { ...DEFAULT_CONCURRENCY, ...options.concurrency },
       hasOracle: oracle !== undefined,
       persisted: async (): Promise<StoredEvent[]> => {
-        const events = oracle === undefined ? await collect(adapter.scan(logIdentifier())) : await oracle.readAll(adapter);
+        const events =
+          oracle === undefined
+            ? await collect(adapter.scan(logIdentifier()))
+            : await oracle.readAll(adapter, { serialisationGuarantee, testId: id });
         return [...events].sort((left, right) =>
           left.sequenceNumber < right.sequenceNumber ? -1 : left.sequenceNumber > right.sequenceNumber ? 1 : 0,
         );

@@ -34,6 +34,23 @@ export const closeTests = defineTests("close", {
       }
     }, "CLOSED");
   },
+  "close.calls-reject-rather-than-throw": async ({ adapter }) => {
+    await adapter.close();
+    let latest: Promise<unknown> | undefined;
+    expect(() => {
+      latest = adapter.latest(TARGET);
+    }, "after close(), latest() must return a rejected promise, not throw synchronously").not.toThrow();
+    await expectRejection(latest as Promise<unknown>, "CLOSED");
+    let iterable: AsyncIterable<unknown> | undefined;
+    expect(() => {
+      iterable = adapter.scan(TARGET);
+    }, "after close(), scan() must return an iterable whose first step rejects, not throw synchronously").not.toThrow();
+    await expectRejection(async () => {
+      for await (const _ of iterable as AsyncIterable<unknown>) {
+        // Nothing may be yielded after close.
+      }
+    }, "CLOSED");
+  },
   "close.twice-is-harmless": async ({ adapter }) => {
     await adapter.close();
     await expect(adapter.close()).resolves.toBeUndefined();

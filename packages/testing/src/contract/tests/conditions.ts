@@ -2,7 +2,7 @@ import { allOf, anyOf, noCondition, positionIs, streamExists, streamIsEmpty, typ
 import { expect } from "vitest";
 import type { ContractTestContext } from "../contract-test.js";
 import { defineTests } from "../define-tests.js";
-import { append, events, expectRejection, read, stream } from "../helpers.js";
+import { append, events, expectNextPositionsContiguous, expectRejection, read, stream } from "../helpers.js";
 
 const TARGET = stream("accounts", "alice");
 
@@ -31,6 +31,7 @@ function fails(existing: number, condition: WriteCondition) {
     });
     expect((error as { latestPosition?: unknown }).latestPosition).toBe(existing > 0 ? existing - 1 : undefined);
     expect(await read(adapter, TARGET)).toEqual(seeded);
+    await expectNextPositionsContiguous(adapter, [TARGET]);
   };
 }
 

@@ -6,6 +6,7 @@ import {
   events,
   expectContiguousPositions,
   expectIncreasingSequenceNumbers,
+  expectNextPositionsContiguous,
   expectRejection,
   places,
   read,
@@ -127,6 +128,7 @@ export const saveTests = defineTests("save", {
       expect(await context.persisted()).toEqual(before);
       expect(await read(adapter, A)).toEqual([]);
       expect(await read(adapter, ELSEWHERE)).toEqual([]);
+      await expectNextPositionsContiguous(adapter, [A, ELSEWHERE, B]);
     },
   },
   "save.multi-stream.guard-write-holds": {
@@ -158,6 +160,7 @@ export const saveTests = defineTests("save", {
       );
       expect(error).toMatchObject({ target: { category: B.category, stream: B.stream }, latestPosition: 6 });
       expect(await context.persisted()).toEqual(before);
+      await expectNextPositionsContiguous(adapter, [A, B]);
     },
   },
   "save.multi-stream.across-categories": {
@@ -218,6 +221,19 @@ export const saveTests = defineTests("save", {
         "INVALID_INPUT",
       );
       expect(await context.persisted()).toEqual([]);
+      await expectNextPositionsContiguous(context.adapter, [A, B]);
     },
+  },
+  "save.duplicate-id-rejection-keeps-positions-contiguous": async (context) => {
+    const { adapter } = context;
+    const [stored] = await append(adapter, A, 1);
+    await append(adapter, B, 2);
+    const before = await context.persisted();
+    await expectRejection(
+      append(adapter, B, [...events(2, "fresh"), { name: "reused", payload: { other: true }, id: stored?.id }]),
+      "DUPLICATE_EVENT_ID",
+    );
+    expect(await context.persisted()).toEqual(before);
+    await expectNextPositionsContiguous(adapter, [A, B]);
   },
 });

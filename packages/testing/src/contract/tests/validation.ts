@@ -111,6 +111,35 @@ export const validationTests = defineTests("validation", {
     await expectRejection(read(adapter, stream("forms", TOO_LONG)), "INVALID_INPUT");
     await expectRejection(read(adapter, { type: "everything" } as unknown as ReturnType<typeof logIdentifier>), "INVALID_INPUT");
   },
+  "validation.calls-reject-rather-than-throw": async ({ adapter }) => {
+    // Callers write `adapter.latest(x).catch(…)` and `for await (… of adapter.scan(x))`: a synchronous
+    // throw escapes both, so every failure must arrive through the promise or the iteration.
+    const badTarget = { type: "everything" } as unknown as ReturnType<typeof logIdentifier>;
+    let latest: Promise<unknown> | undefined;
+    expect(() => {
+      latest = adapter.latest(badTarget);
+    }, "latest() must not throw synchronously: return a rejected promise (declare it async)").not.toThrow();
+    await expectRejection(latest as Promise<unknown>, "INVALID_INPUT");
+    let saved: Promise<unknown> | undefined;
+    expect(() => {
+      saved = adapter.save([{ target: badTarget, events: events(1) }] as never);
+    }, "save() must not throw synchronously: return a rejected promise (declare it async)").not.toThrow();
+    await expectRejection(saved as Promise<unknown>, "INVALID_INPUT");
+    for (const [target, options] of [
+      [badTarget, undefined],
+      [logIdentifier(), { limit: -1 }],
+    ] as const) {
+      let iterable: AsyncIterable<unknown> | undefined;
+      expect(() => {
+        iterable = adapter.scan(target, options);
+      }, "scan() must not throw synchronously: return an iterable whose first step rejects (an async generator does this)").not.toThrow();
+      await expectRejection(async () => {
+        for await (const _ of iterable as AsyncIterable<unknown>) {
+          // Nothing may be yielded for bad input.
+        }
+      }, "INVALID_INPUT");
+    }
+  },
   "validation.scan-options": async ({ adapter }) => {
     await append(adapter, TARGET, 2);
     const bad: Record<string, unknown>[] = [
