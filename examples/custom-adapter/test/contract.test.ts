@@ -10,5 +10,7 @@ const directory = mkdtempSync(join(tmpdir(), "chronicle-json-lines-"));
 describeEventStorageAdapter({
   name: "json-lines",
   create: async (context) => new JsonLinesEventStorageAdapter({ filename: join(directory, `${context.testId}.jsonl`) }),
+  // Another instance over the same file, as a second part of the application would open.
+  reopen: async (_adapter, context) => new JsonLinesEventStorageAdapter({ filename: join(directory, `${context.testId}.jsonl`) }),
   cleanup: async () => rmSync(directory, { recursive: true, force: true }),
 });

@@ -2,6 +2,7 @@ import {
   type AdapterCapabilities,
   type EventStorageAdapter,
   type EventTarget,
+  evaluateConditionAt,
   isChronicleError,
   type JsonValue,
   logIdentifier,
@@ -495,4 +496,84 @@ describe("the contract suite catches broken adapters", () => {
       });
     });
   }
+});
+
+/**
+ * Instances over one shared storage that serialise saves with a lock. The bug (l)
+ * is a lock held per instance: two instances then check a condition at the same
+ * time and both write. The correct copy holds the lock per storage.
+ */
+class LockingInstance extends DelegatingAdapter {
+  static readonly #storageLocks = new WeakMap<object, { tail: Promise<unknown> }>();
+  readonly #lock: { tail: Promise<unknown> };
+  readonly #storage: InMemoryEventStorageAdapter;
+
+  constructor(context: ContractContext, storage: InMemoryEventStorageAdapter, lockPerStorage: boolean) {
+    super(context);
+    this.#storage = storage;
+    let lock = lockPerStorage ? LockingInstance.#storageLocks.get(storage) : undefined;
+    if (lock === undefined) {
+      lock = { tail: Promise.resolve() };
+      if (lockPerStorage) LockingInstance.#storageLocks.set(storage, lock);
+    }
+    this.#lock = lock;
+  }
+
+  override save(writes: readonly StreamWrite[], options?: SaveOptions): Promise<StoredEvent[][]> {
+    const run = this.#lock.tail.then(async () => {
+      for (const write of writes) {
+        const latest = (await this.#storage.latest(write.target))?.position;
+        // A storage round trip between the check and the write, as any real storage has.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (write.condition !== undefined && !evaluateConditionAt(write.condition, latest)) {
+          throw new UnmetWriteConditionError(write.target, write.condition, latest);
+        }
+      }
+      return this.#storage.save(
+        writes.map(({ target, events }) => ({ target, events })),
+        options,
+      );
+    });
+    this.#lock.tail = run.catch(() => {});
+    return run;
+  }
+
+  override latest(target: EventTarget): Promise<StoredEvent | undefined> {
+    return this.#storage.latest(target);
+  }
+
+  override scan(target: EventTarget, options?: ScanOptions): AsyncIterable<StoredEvent> {
+    return this.#storage.scan(target, options);
+  }
+}
+
+describe("the instances group catches a lock held per instance", () => {
+  const storages = new Map<string, InMemoryEventStorageAdapter>();
+  const storageOf = (context: ContractContext) => {
+    let storage = storages.get(context.testId);
+    if (storage === undefined) {
+      storage = new InMemoryEventStorageAdapter();
+      storages.set(context.testId, storage);
+    }
+    return storage;
+  };
+  const options = (lockPerStorage: boolean) => ({
+    create: async (context: ContractContext) => {
+      storages.delete(context.testId);
+      return new LockingInstance(context, storageOf(context), lockPerStorage);
+    },
+    reopen: async (_adapter: EventStorageAdapter, context: ContractContext) =>
+      new LockingInstance(context, storageOf(context), lockPerStorage),
+  });
+
+  it("instances.position-is-race fails with a lock per instance and passes with a lock per storage", async () => {
+    await expect(runContractTest("instances.position-is-race", options(false))).rejects.toThrow(
+      /exactly one writer wins across both instances/,
+    );
+    await expect(runContractTest("instances.position-is-race", options(true))).resolves.toBeUndefined();
+  });
+
+  it("needs the reopen option", async () => {
+    await expect(runContractTest("instances.position-is-race", { create: real })).rejects.toThrow(/needs the reopen option/);
+  });
 });

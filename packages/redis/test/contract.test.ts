@@ -13,6 +13,9 @@ describeEventStorageAdapter({
     const keyPrefix = namedPrefix(testId);
     return new RedisEventStorageAdapter({ client }, { keyPrefix, serialisationGuarantee });
   },
+  // A connection of its own on the same key prefix, as another process would have.
+  reopen: async (_adapter, { serialisationGuarantee, testId }) =>
+    new RedisEventStorageAdapter({ url: REDIS_URL }, { keyPrefix: namedPrefix(testId), serialisationGuarantee }),
   cleanup: async () => {
     await deleteTestKeys(client);
     client.disconnect();

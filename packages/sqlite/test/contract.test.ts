@@ -29,6 +29,12 @@ describeEventStorageAdapter({
     fileOf.set(adapter, filename);
     return adapter;
   },
+  // A second connection to the same file, as another process would open.
+  reopen: async (adapter, { serialisationGuarantee }) => {
+    const another = new SqliteEventStorageAdapter({ filename: fileOf.get(adapter) as string }, { serialisationGuarantee });
+    fileOf.set(another, fileOf.get(adapter) as string);
+    return another;
+  },
   cleanup: async () => removeTemporaryFiles(),
   // Reads the table through a second connection, not through the adapter.
   oracle: {

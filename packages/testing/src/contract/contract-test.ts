@@ -13,6 +13,7 @@ export const CONTRACT_GROUPS = [
   "round-trip",
   "validation",
   "concurrency",
+  "instances",
   "close",
 ] as const;
 
@@ -70,6 +71,11 @@ export interface ContractTestContext {
   readonly serialisationGuarantee: SerialisationGuarantee;
   /** Sizes of the concurrency tests. */
   readonly concurrency: ContractConcurrency;
+  /**
+   * Opens another adapter over the same storage as `adapter` (the suite's
+   * `reopen` option), closed after the test; `undefined` when none was given.
+   */
+  readonly reopen: (() => Promise<EventStorageAdapter>) | undefined;
   /** Whether `persisted()` reads through an oracle rather than the adapter. */
   readonly hasOracle: boolean;
   /** Everything persisted, in sequence order: through the oracle when one was given, else by scanning the log. */
@@ -81,8 +87,11 @@ export type ContractTestBody = (context: ContractTestContext) => Promise<void>;
 
 /** A test body with what it needs from the adapter. */
 export interface ContractTestSpec {
-  /** Skipped when the adapter declares it cannot do this. */
-  readonly requires?: "multiStreamWrites";
+  /**
+   * Skipped when the adapter declares it cannot do this (`multiStreamWrites`),
+   * or when the suite was given no `reopen` option (`reopen`).
+   */
+  readonly requires?: "multiStreamWrites" | "reopen";
   /** Creates the adapter with this guarantee; skipped when the adapter does not declare it. */
   readonly serialisationGuarantee?: SerialisationGuarantee;
   /** A timeout above the default, for tests that do a lot of work. */

@@ -24,6 +24,14 @@ export interface DescribeEventStorageAdapterOptions<A extends EventStorageAdapte
   skipGroups?: Partial<Record<ContractGroup, string>>;
   /** Raw reads of everything persisted, bypassing the adapter's read path. */
   oracle?: ContractOracle<A>;
+  /**
+   * Opens another adapter over the same storage as `adapter` (the same file,
+   * schema or key prefix), as a second process would. When given, the
+   * `instances` group checks conditions, idempotency and tailing across the two
+   * instances; without it that group is skipped. Safety across processes belongs
+   * in the adapter's own tests (see the SQLite adapter's multi-process tests).
+   */
+  reopen?: (adapter: A, context: ContractContext) => Promise<A>;
   /** Sizes of the concurrency tests (defaults: 8 writers, 25 events each). */
   concurrency?: Partial<ContractConcurrency>;
   /**
@@ -77,6 +85,7 @@ export function describeContractGroups<A extends EventStorageAdapter>(
             runContractTest(id, {
               create: options.create,
               oracle: options.oracle,
+              reopen: options.reopen,
               concurrency: options.concurrency,
               serialisationGuarantee: defaultGuarantee,
             }),
@@ -110,6 +119,9 @@ function skipReason<A extends EventStorageAdapter>(
   if (byId !== undefined) return byId;
   const byGroup = options.skipGroups?.[test.group];
   if (byGroup !== undefined) return byGroup;
+  if (test.requires === "reopen" && options.reopen === undefined) {
+    return "no reopen option was given to open a second adapter over the same storage";
+  }
   if (test.requires === "multiStreamWrites" && !capabilities.multiStreamWrites) {
     return "the adapter declares capabilities.multiStreamWrites: false";
   }

@@ -3,6 +3,7 @@ import { closeTests } from "./tests/close.js";
 import { concurrencyTests } from "./tests/concurrency.js";
 import { conditionsTests } from "./tests/conditions.js";
 import { idempotencyTests } from "./tests/idempotency.js";
+import { instancesTests } from "./tests/instances.js";
 import { latestTests } from "./tests/latest.js";
 import { roundTripTests } from "./tests/round-trip.js";
 import { saveTests } from "./tests/save.js";
@@ -21,6 +22,7 @@ export const contractTests = {
   ...roundTripTests,
   ...validationTests,
   ...concurrencyTests,
+  ...instancesTests,
   ...closeTests,
 } satisfies Record<string, ContractTest>;
 

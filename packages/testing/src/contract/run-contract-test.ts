@@ -13,6 +13,8 @@ export interface RunContractTestOptions<A extends EventStorageAdapter = EventSto
   create: (context: ContractContext) => Promise<A>;
   /** Raw reads of what the adapter persisted. */
   oracle?: ContractOracle<A>;
+  /** Opens another adapter over the same storage as the one given. */
+  reopen?: (adapter: A, context: ContractContext) => Promise<A>;
   /** Sizes of the concurrency tests. */
   concurrency?: Partial<ContractConcurrency>;
   /** The guarantee for tests that do not name their own. Defaults to `"log"`. */
@@ -48,10 +50,22 @@ export async function runContractTest<A extends EventStorageAdapter>(
         `contract test ${id} needs the ${test.serialisationGuarantee} serialisation guarantee, which the adapter does not declare`,
       );
     }
+    if (test.requires === "reopen" && options.reopen === undefined) {
+      throw new Error(`contract test ${id} needs the reopen option: another adapter over the same storage`);
+    }
     const oracle = options.oracle;
+    const reopen = options.reopen;
     const context: ContractTestContext = {
       adapter,
       createAdapter,
+      reopen:
+        reopen === undefined
+          ? undefined
+          : async () => {
+              const another = await reopen(adapter, { serialisationGuarantee, testId: id });
+              created.push(another);
+              return another;
+            },
       random: createRandom(id),
       testId: id,
       serialisationGuarantee,

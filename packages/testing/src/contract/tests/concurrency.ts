@@ -93,7 +93,7 @@ function multiStreamRace(serialisationGuarantee: SerialisationGuarantee): Contra
 }
 
 /** What the concurrent writers of a test saved. */
-interface Writers {
+export interface Writers {
   readonly done: Promise<StoredEvent[][]>;
   finished(): boolean;
 }
@@ -103,10 +103,13 @@ interface Writers {
  * a time, alternately to a stream of its own and to a stream shared by all,
  * spread over two categories so that narrower serialisation guarantees let them
  * truly overlap. Writers yield between saves so that readers run in between.
+ * Given several adapters (instances over one storage), writer `i` uses the `i`-th in turn.
  */
-function startWriters(adapter: EventStorageAdapter, context: ContractTestContext): Writers {
+export function startWriters(adapters: EventStorageAdapter | readonly EventStorageAdapter[], context: ContractTestContext): Writers {
+  const pool = Array.isArray(adapters) ? adapters : [adapters as EventStorageAdapter];
   let finished = false;
   const writer = async (index: number): Promise<StoredEvent[]> => {
+    const adapter = pool[index % pool.length] as EventStorageAdapter;
     const saved: StoredEvent[] = [];
     const own = stream(`workers-${index % 2}`, `worker-${index}`);
     const shared = stream(`workers-${index % 2}`, "shared");
@@ -127,7 +130,7 @@ function startWriters(adapter: EventStorageAdapter, context: ContractTestContext
  * Polls `target` with `after` = the last sequence number seen until the writers
  * are done (and once more after), expecting increasing sequence numbers.
  */
-async function tail(adapter: EventStorageAdapter, target: EventTarget, writers: Writers): Promise<StoredEvent[]> {
+export async function tail(adapter: EventStorageAdapter, target: EventTarget, writers: Writers): Promise<StoredEvent[]> {
   const seen: StoredEvent[] = [];
   let last: bigint | undefined;
   for (;;) {
