@@ -1,5 +1,5 @@
-import type { AdapterCapabilities, EventStorageAdapter, SerialisationGuarantee } from "@chronicle/core";
-import { afterAll, describe, it } from "vitest";
+import type { AdapterCapabilities, EventStorageAdapter } from "@chronicle/core";
+import { registerSuite, type SuiteOptions } from "../suite/register-suite.js";
 import {
   CONTRACT_GROUPS,
   type ContractConcurrency,
@@ -11,7 +11,8 @@ import { type ContractTestId, contractTestIdsOf, contractTests } from "./registr
 import { runContractTest } from "./run-contract-test.js";
 
 /** Options of `describeEventStorageAdapter`. */
-export interface DescribeEventStorageAdapterOptions<A extends EventStorageAdapter = EventStorageAdapter> {
+export interface DescribeEventStorageAdapterOptions<A extends EventStorageAdapter = EventStorageAdapter>
+  extends SuiteOptions<ContractTestId, ContractGroup> {
   /** Names the suite in test reports. */
   name: string;
   /** Creates an adapter with fresh, isolated state: called once per test (and once up front to read its capabilities). */
@@ -59,40 +60,22 @@ export function describeContractGroups<A extends EventStorageAdapter>(
   groups: readonly ContractGroup[],
   options: DescribeEventStorageAdapterOptions<A>,
 ): void {
-  try {
-    checkOptions(options);
-  } catch (error) {
-    // Whatever the caller set up for the suite (pools, files, key prefixes) is released before the options are refused.
-    options.cleanup?.().catch(() => {});
-    throw error;
-  }
-  describe(`${options.name}: event storage adapter contract`, async () => {
-    const capabilities = await probeCapabilities(options);
-    if (options.cleanup !== undefined) afterAll(options.cleanup);
-    const defaultGuarantee: SerialisationGuarantee = capabilities.serialisationGuarantees.includes("log")
-      ? "log"
-      : capabilities.serialisationGuarantee;
-    for (const group of groups) {
-      const describeGroup = options.concurrent ? describe.concurrent : describe;
-      describeGroup(group, () => {
-        for (const id of contractTestIdsOf(group)) {
-          const reason = skipReason(id, options, capabilities);
-          if (reason !== undefined) {
-            it.skip(`${id} (skipped: ${reason})`, () => {});
-            continue;
-          }
-          it(id, { timeout: contractTests[id].timeout }, () =>
-            runContractTest(id, {
-              create: options.create,
-              oracle: options.oracle,
-              reopen: options.reopen,
-              concurrency: options.concurrency,
-              serialisationGuarantee: defaultGuarantee,
-            }),
-          );
-        }
-      });
-    }
+  registerSuite<ContractTestId, ContractGroup, AdapterCapabilities>(options, {
+    title: "event storage adapter contract",
+    groups,
+    allGroups: CONTRACT_GROUPS,
+    tests: contractTests,
+    idsOf: contractTestIdsOf,
+    probe: () => probeCapabilities(options),
+    skipReason: (id, capabilities) => skipReason(id, options, capabilities),
+    run: (id, capabilities) =>
+      runContractTest(id, {
+        create: options.create,
+        oracle: options.oracle,
+        reopen: options.reopen,
+        concurrency: options.concurrency,
+        serialisationGuarantee: capabilities.serialisationGuarantees.includes("log") ? "log" : capabilities.serialisationGuarantee,
+      }),
   });
 }
 
@@ -109,16 +92,13 @@ async function probeCapabilities<A extends EventStorageAdapter>(
   }
 }
 
+/** Why a test cannot run on this adapter, beyond the caller's `skip` and `skipGroups`. */
 function skipReason<A extends EventStorageAdapter>(
   id: ContractTestId,
   options: DescribeEventStorageAdapterOptions<A>,
   capabilities: AdapterCapabilities,
 ): string | undefined {
   const test = contractTests[id];
-  const byId = options.skip?.[id];
-  if (byId !== undefined) return byId;
-  const byGroup = options.skipGroups?.[test.group];
-  if (byGroup !== undefined) return byGroup;
   if (test.requires === "reopen" && options.reopen === undefined) {
     return "no reopen option was given to open a second adapter over the same storage";
   }
@@ -129,17 +109,4 @@ function skipReason<A extends EventStorageAdapter>(
     return `the adapter does not declare the "${test.serialisationGuarantee}" serialisation guarantee`;
   }
   return undefined;
-}
-
-// Plain JavaScript callers get no type checks, so ids, groups and reasons are checked here too.
-function checkOptions<A extends EventStorageAdapter>(options: DescribeEventStorageAdapterOptions<A>): void {
-  for (const [id, reason] of Object.entries(options.skip ?? {})) {
-    if (!Object.hasOwn(contractTests, id)) throw new Error(`skip names an unknown contract test id ${JSON.stringify(id)}`);
-    if (typeof reason !== "string" || reason.trim() === "") throw new Error(`skip of ${id} needs a reason`);
-  }
-  for (const [group, reason] of Object.entries(options.skipGroups ?? {})) {
-    if (!(CONTRACT_GROUPS as readonly string[]).includes(group))
-      throw new Error(`skipGroups names an unknown group ${JSON.stringify(group)}`);
-    if (typeof reason !== "string" || reason.trim() === "") throw new Error(`skipGroups of ${group} needs a reason`);
-  }
 }

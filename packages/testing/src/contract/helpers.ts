@@ -1,5 +1,4 @@
 import {
-  type ChronicleErrorCode,
   type EventStorageAdapter,
   type EventTarget,
   type NewEvent,
@@ -11,6 +10,8 @@ import {
 } from "@chronicle/core";
 import { expect } from "vitest";
 import { newEvent } from "../new-event-builder.js";
+
+export { expectRejection } from "../suite/expect-rejection.js";
 
 /** `count` events named `name`, with payload `{ index }` counting from `from`. */
 export function events(count: number, name = "something-happened", from = 0): NewEvent[] {
@@ -45,23 +46,6 @@ export async function collect(iterable: AsyncIterable<StoredEvent>): Promise<Sto
 /** Scans a target to the end. */
 export function read(adapter: EventStorageAdapter, target: EventTarget, options?: ScanOptions): Promise<StoredEvent[]> {
   return collect(adapter.scan(target, options));
-}
-
-/**
- * Expects `action` to reject with a Chronicle error of `code` (matched on the
- * `code` property: two copies of core may be installed) and returns the error.
- */
-export async function expectRejection(action: Promise<unknown> | (() => Promise<unknown>), code: ChronicleErrorCode): Promise<unknown> {
-  let outcome: { error: unknown } | undefined;
-  try {
-    await (typeof action === "function" ? action() : action);
-  } catch (error) {
-    outcome = { error };
-  }
-  expect(outcome, `expected a rejection with code ${code}, but the call resolved`).toBeDefined();
-  const error = outcome?.error;
-  expect(error, `expected a rejection with code ${code}`).toMatchObject({ code });
-  return error;
 }
 
 /**
