@@ -110,6 +110,7 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
   #queue: PendingSave[] = [];
   #writer: Promise<void> | undefined;
   #ready: Promise<void> | undefined;
+  #migration: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(connection: SqliteConnectionOptions, options: SqliteEventStorageAdapterOptions = {}) {
@@ -157,12 +158,27 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
    */
   async migrate(): Promise<void> {
     this.#assertOpen();
-    try {
-      await this.#useWal();
-      await migrateSchema(this.#database, this.#busyTimeoutMs);
-    } catch (error) {
-      throw classifySqliteError(error, this.#database);
-    }
+    await this.#migrateOnce();
+  }
+
+  /**
+   * Concurrent calls on this instance, its own first use included, share one
+   * migration: they share one connection, on which one transaction must end
+   * before the next begins. Once it settles, the next call runs again (an
+   * up-to-date schema costs one read).
+   */
+  #migrateOnce(): Promise<void> {
+    this.#migration ??= (async () => {
+      try {
+        await this.#useWal();
+        await migrateSchema(this.#database, this.#busyTimeoutMs);
+      } catch (error) {
+        throw classifySqliteError(error, this.#database);
+      }
+    })().finally(() => {
+      this.#migration = undefined;
+    });
+    return this.#migration;
   }
 
   async save(writes: readonly StreamWrite[], options: SaveOptions = {}): Promise<StoredEvent[][]> {
@@ -259,11 +275,11 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
   }
 
   async #setUp(): Promise<void> {
-    await this.#useWal();
     if (this.#migrateOnFirstUse) {
-      await migrateSchema(this.#database, this.#busyTimeoutMs);
+      await this.#migrateOnce();
       return;
     }
+    await this.#useWal();
     const version = schemaVersion(this.#database);
     assertNotNewer(version);
     if (version < SCHEMA_VERSION) {

@@ -69,12 +69,19 @@ export function assertNotNewer(version: number): void {
  * Brings the schema up to `SCHEMA_VERSION`. The version is read again inside a
  * `BEGIN IMMEDIATE` transaction, so several processes migrating one file at
  * once apply each migration exactly once; an up-to-date database costs one read.
+ * The transaction runs synchronously from `BEGIN` to `COMMIT`: nothing else on
+ * the connection can run inside it, and only taking the lock is retried.
  */
 export async function migrateSchema(database: SqliteDatabase, busyTimeoutMs: number): Promise<void> {
   const current = schemaVersion(database);
   assertNotNewer(current);
   if (current === SCHEMA_VERSION) return;
-  await retryWhileBusy(() => database.exec("BEGIN IMMEDIATE"), performance.now() + busyTimeoutMs);
+  await retryWhileBusy(() => applyMigrations(database), performance.now() + busyTimeoutMs);
+}
+
+/** One attempt: takes the write lock and applies what is missing, or throws having changed nothing. */
+function applyMigrations(database: SqliteDatabase): void {
+  database.exec("BEGIN IMMEDIATE");
   try {
     database.exec(`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
     const locked = schemaVersion(database);

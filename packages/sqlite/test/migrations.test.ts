@@ -43,6 +43,36 @@ describe("migrations", () => {
     expect(versionsOf(filename)).toEqual([{ version: 1 }]);
   });
 
+  it("share one migration between concurrent calls on one instance, beside another instance migrating the same file", async () => {
+    for (let round = 0; round < 10; round += 1) {
+      const filename = temporaryDatabaseFile();
+      const first = new SqliteEventStorageAdapter({ filename });
+      const second = new SqliteEventStorageAdapter({ filename });
+      await Promise.all([first.migrate(), second.migrate(), first.migrate()]);
+      await Promise.all([first.close(), second.close()]);
+      expect(versionsOf(filename)).toEqual([{ version: 1 }]);
+    }
+  });
+
+  it("share one migration with a first publish already migrating, and with another adapter on the same connection", async () => {
+    const filename = temporaryDatabaseFile();
+    const database = new Database(filename);
+    const adapter = new SqliteEventStorageAdapter({ database });
+    const sameConnection = new SqliteEventStorageAdapter({ database });
+    const target = streamIdentifier("a", "1");
+    const publish = adapter.save([{ target, events: [{ name: "x", payload: 1 }] }]);
+    // The publish starts migrating a turn of the event loop later: these calls land before, during and after it.
+    const calls = [adapter.migrate(), sameConnection.migrate()];
+    for (const wait of [0, 0, 1, 2]) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      calls.push(adapter.migrate(), sameConnection.migrate());
+    }
+    await Promise.all([publish, ...calls]);
+    expect((await adapter.latest(target))?.payload).toBe(1);
+    expect(versionsOf(filename)).toEqual([{ version: 1 }]);
+    database.close();
+  });
+
   it("with migrate: false, are left to migrate(), and calls before it say so", async () => {
     const filename = temporaryDatabaseFile();
     const store = new EventStore(new SqliteEventStorageAdapter({ filename }, { migrate: false }));
