@@ -4,6 +4,7 @@ export {
   type ContractContext,
   type ContractGroup,
   type ContractOracle,
+  type ContractRequirement,
   type ContractTest,
   type ContractTestBody,
   type ContractTestContext,

@@ -14,6 +14,7 @@ export const CONTRACT_GROUPS = [
   "validation",
   "concurrency",
   "instances",
+  "migrate",
   "close",
 ] as const;
 
@@ -85,13 +86,17 @@ export interface ContractTestContext {
 /** A test body: a plain async function that throws (through `expect`) when the adapter breaks the contract. */
 export type ContractTestBody = (context: ContractTestContext) => Promise<void>;
 
+/**
+ * What a contract test may need beyond the contract itself: a declared
+ * capability (`multiStreamWrites`), the suite's `reopen` option (`reopen`), or
+ * an adapter with a `migrate()` method, which the contract leaves optional (`migrate`).
+ */
+export type ContractRequirement = "multiStreamWrites" | "reopen" | "migrate";
+
 /** A test body with what it needs from the adapter. */
 export interface ContractTestSpec {
-  /**
-   * Skipped when the adapter declares it cannot do this (`multiStreamWrites`),
-   * or when the suite was given no `reopen` option (`reopen`).
-   */
-  readonly requires?: "multiStreamWrites" | "reopen";
+  /** Skipped when the adapter or the suite's options lack any of these. */
+  readonly requires?: ContractRequirement | readonly ContractRequirement[];
   /** Creates the adapter with this guarantee; skipped when the adapter does not declare it. */
   readonly serialisationGuarantee?: SerialisationGuarantee;
   /** A timeout above the default, for tests that do a lot of work. */
@@ -103,4 +108,10 @@ export interface ContractTestSpec {
 export interface ContractTest extends ContractTestSpec {
   readonly id: string;
   readonly group: ContractGroup;
+}
+
+/** The requirements of a test, as a list. */
+export function requirementsOf(test: ContractTestSpec): readonly ContractRequirement[] {
+  const { requires } = test;
+  return requires === undefined ? [] : typeof requires === "string" ? [requires] : requires;
 }

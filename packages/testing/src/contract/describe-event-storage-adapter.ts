@@ -6,6 +6,7 @@ import {
   type ContractContext,
   type ContractGroup,
   type ContractOracle,
+  requirementsOf,
 } from "./contract-test.js";
 import { type ContractTestId, contractTestIdsOf, contractTests } from "./registry.js";
 import { runContractTest } from "./run-contract-test.js";
@@ -60,7 +61,7 @@ export function describeContractGroups<A extends EventStorageAdapter>(
   groups: readonly ContractGroup[],
   options: DescribeEventStorageAdapterOptions<A>,
 ): void {
-  registerSuite<ContractTestId, ContractGroup, AdapterCapabilities>(options, {
+  registerSuite<ContractTestId, ContractGroup, ProbedAdapter>(options, {
     title: "event storage adapter contract",
     groups,
     allGroups: CONTRACT_GROUPS,
@@ -79,14 +80,22 @@ export function describeContractGroups<A extends EventStorageAdapter>(
   });
 }
 
-async function probeCapabilities<A extends EventStorageAdapter>(
-  options: DescribeEventStorageAdapterOptions<A>,
-): Promise<AdapterCapabilities> {
+/** What the adapter created up front declares, and whether it has the optional `migrate()` method. */
+interface ProbedAdapter extends AdapterCapabilities {
+  readonly migrate: boolean;
+}
+
+async function probeCapabilities<A extends EventStorageAdapter>(options: DescribeEventStorageAdapterOptions<A>): Promise<ProbedAdapter> {
   const adapter = await options.create({ serialisationGuarantee: "log", testId: "capabilities" });
   try {
     // Copied, since the adapter is closed before the tests read it.
     const { multiStreamWrites, serialisationGuarantees, serialisationGuarantee } = adapter.capabilities;
-    return { multiStreamWrites, serialisationGuarantees: [...serialisationGuarantees], serialisationGuarantee };
+    return {
+      multiStreamWrites,
+      serialisationGuarantees: [...serialisationGuarantees],
+      serialisationGuarantee,
+      migrate: typeof (adapter as { migrate?: unknown }).migrate === "function",
+    };
   } finally {
     await adapter.close();
   }
@@ -96,14 +105,18 @@ async function probeCapabilities<A extends EventStorageAdapter>(
 function skipReason<A extends EventStorageAdapter>(
   id: ContractTestId,
   options: DescribeEventStorageAdapterOptions<A>,
-  capabilities: AdapterCapabilities,
+  capabilities: ProbedAdapter,
 ): string | undefined {
   const test = contractTests[id];
-  if (test.requires === "reopen" && options.reopen === undefined) {
+  const requirements = requirementsOf(test);
+  if (requirements.includes("reopen") && options.reopen === undefined) {
     return "no reopen option was given to open a second adapter over the same storage";
   }
-  if (test.requires === "multiStreamWrites" && !capabilities.multiStreamWrites) {
+  if (requirements.includes("multiStreamWrites") && !capabilities.multiStreamWrites) {
     return "the adapter declares capabilities.multiStreamWrites: false";
+  }
+  if (requirements.includes("migrate") && !capabilities.migrate) {
+    return "the adapter has no migrate() method";
   }
   if (test.serialisationGuarantee !== undefined && !capabilities.serialisationGuarantees.includes(test.serialisationGuarantee)) {
     return `the adapter does not declare the "${test.serialisationGuarantee}" serialisation guarantee`;

@@ -5,6 +5,7 @@ import { conditionsTests } from "./tests/conditions.js";
 import { idempotencyTests } from "./tests/idempotency.js";
 import { instancesTests } from "./tests/instances.js";
 import { latestTests } from "./tests/latest.js";
+import { migrateTests } from "./tests/migrate.js";
 import { roundTripTests } from "./tests/round-trip.js";
 import { saveTests } from "./tests/save.js";
 import { scanCategoryTests, scanLogTests, scanStreamTests } from "./tests/scan.js";
@@ -23,6 +24,7 @@ export const contractTests = {
   ...validationTests,
   ...concurrencyTests,
   ...instancesTests,
+  ...migrateTests,
   ...closeTests,
 } satisfies Record<string, ContractTest>;
 

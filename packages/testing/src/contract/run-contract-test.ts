@@ -1,6 +1,12 @@
 import { type EventStorageAdapter, logIdentifier, type SerialisationGuarantee, type StoredEvent } from "@chronicle/core";
 import { createRandom } from "../random.js";
-import type { ContractConcurrency, ContractContext, ContractOracle, ContractTestContext } from "./contract-test.js";
+import {
+  type ContractConcurrency,
+  type ContractContext,
+  type ContractOracle,
+  type ContractTestContext,
+  requirementsOf,
+} from "./contract-test.js";
 import { collect } from "./helpers.js";
 import { type ContractTestId, contractTests } from "./registry.js";
 
@@ -42,7 +48,8 @@ export async function runContractTest<A extends EventStorageAdapter>(
   };
   try {
     const adapter = await createAdapter();
-    if (test.requires === "multiStreamWrites" && !adapter.capabilities.multiStreamWrites) {
+    const requirements = requirementsOf(test);
+    if (requirements.includes("multiStreamWrites") && !adapter.capabilities.multiStreamWrites) {
       throw new Error(`contract test ${id} needs multiStreamWrites, which the adapter declares it lacks`);
     }
     if (test.serialisationGuarantee !== undefined && !adapter.capabilities.serialisationGuarantees.includes(test.serialisationGuarantee)) {
@@ -50,8 +57,11 @@ export async function runContractTest<A extends EventStorageAdapter>(
         `contract test ${id} needs the ${test.serialisationGuarantee} serialisation guarantee, which the adapter does not declare`,
       );
     }
-    if (test.requires === "reopen" && options.reopen === undefined) {
+    if (requirements.includes("reopen") && options.reopen === undefined) {
       throw new Error(`contract test ${id} needs the reopen option: another adapter over the same storage`);
+    }
+    if (requirements.includes("migrate") && typeof (adapter as { migrate?: unknown }).migrate !== "function") {
+      throw new Error(`contract test ${id} needs an adapter with a migrate() method`);
     }
     const oracle = options.oracle;
     const reopen = options.reopen;
