@@ -1,7 +1,8 @@
 import type { EventStorageAdapter, ScanOptions, StreamWrite } from "./adapter.js";
 import type { Clock } from "./clock.js";
 import { ClosedError, InvalidInputError } from "./errors.js";
-import type { NewEvent, StoredEvent } from "./events.js";
+import type { EventMap, NewEvent } from "./events.js";
+import type { NewEventFor, ScanOptionsFor, StoredEventFor, StreamWriteFor, UntypedEvents } from "./handle-event-types.js";
 import {
   type CategoryIdentifier,
   categoryIdentifier,
@@ -24,32 +25,33 @@ export interface EventStoreOptions {
   clock?: Clock;
 }
 
-/** What to publish to one stream. */
-export interface StreamPublish<Payload extends JsonValue = JsonValue> {
-  events: readonly NewEvent<Payload>[];
+/** What to publish to one stream; on a handle typed by an event map, only the map's events. */
+export interface StreamPublish<Payload extends JsonValue = JsonValue, Events extends EventMap = UntypedEvents> {
+  events: readonly NewEventFor<Events, Payload>[];
   /** Checked atomically with the write. Defaults to `noCondition()`. */
   condition?: WriteCondition;
 }
 
 /** Options of `StreamHandle.publish`. */
-export interface StreamPublishOptions<Payload extends JsonValue = JsonValue> extends StreamPublish<Payload> {
+export interface StreamPublishOptions<Payload extends JsonValue = JsonValue, Events extends EventMap = UntypedEvents>
+  extends StreamPublish<Payload, Events> {
   signal?: AbortSignal;
 }
 
 /** Options of `CategoryHandle.publish`: several streams of one category, atomically. */
-export interface CategoryPublishOptions {
-  streams: Readonly<Record<string, StreamPublish>>;
+export interface CategoryPublishOptions<Events extends EventMap = UntypedEvents> {
+  streams: Readonly<Record<string, StreamPublish<JsonValue, Events>>>;
   signal?: AbortSignal;
 }
 
 /** Options of `EventStore.publish`: streams of any categories, atomically. */
-export interface LogPublishOptions {
-  writes: readonly StreamWrite[];
+export interface LogPublishOptions<Events extends EventMap = UntypedEvents> {
+  writes: readonly StreamWriteFor<Events>[];
   signal?: AbortSignal;
 }
 
-/** Reads over the log, a category or a stream. */
-export class EventReader<Target extends EventTarget = EventTarget> {
+/** Reads over the log, a category or a stream; typed by the handle's event map, if it has one. */
+export class EventReader<Target extends EventTarget = EventTarget, Events extends EventMap = UntypedEvents> {
   /** @internal */
   constructor(
     protected readonly store: EventStore,
@@ -58,39 +60,40 @@ export class EventReader<Target extends EventTarget = EventTarget> {
   ) {}
 
   /** The newest event, or `undefined` when there is none. */
-  async latest(): Promise<StoredEvent | undefined> {
-    return this.store.adapter.latest(this.target);
+  async latest(): Promise<StoredEventFor<Events> | undefined> {
+    return (await this.store.adapter.latest(this.target)) as StoredEventFor<Events> | undefined;
   }
 
   /**
    * Every event in sequence order (or newest first with `direction: "backwards"`),
    * fetched page by page: memory stays flat however long the log.
    */
-  iterate(options: ScanOptions = {}): AsyncIterable<StoredEvent> {
+  iterate(options: ScanOptionsFor<Events> = {}): AsyncIterable<StoredEventFor<Events>> {
     const { adapter } = this.store;
     const target = this.target;
+    const scanOptions = options as ScanOptions;
     return {
       async *[Symbol.asyncIterator]() {
         // Options are checked on the first step, so a bad one rejects like any other failure.
-        normaliseScanOptions(target, options);
-        yield* adapter.scan(target, options);
+        normaliseScanOptions(target, scanOptions);
+        yield* adapter.scan(target, scanOptions) as AsyncIterable<StoredEventFor<Events>>;
       },
     };
   }
 
   /** The events as an array; `iterate` is the form for long ranges. */
-  async read(options: ScanOptions = {}): Promise<StoredEvent[]> {
-    const events: StoredEvent[] = [];
+  async read(options: ScanOptionsFor<Events> = {}): Promise<StoredEventFor<Events>[]> {
+    const events: StoredEventFor<Events>[] = [];
     for await (const event of this.iterate(options)) events.push(event);
     return events;
   }
 }
 
 /** The whole log: `store.log()`. */
-export class LogHandle extends EventReader<LogIdentifier> {}
+export class LogHandle<Events extends EventMap = UntypedEvents> extends EventReader<LogIdentifier, Events> {}
 
-/** One stream: `store.category("profiles").stream("joe")`. */
-export class StreamHandle extends EventReader<StreamIdentifier> {
+/** One stream: `store.category("profiles").stream("joe")`, or `store.stream<ProfileEvents>("profiles", "joe")` typed by an event map. */
+export class StreamHandle<Events extends EventMap = UntypedEvents> extends EventReader<StreamIdentifier, Events> {
   /** The stream's category. */
   get category(): string {
     return this.target.category;
@@ -102,29 +105,31 @@ export class StreamHandle extends EventReader<StreamIdentifier> {
   }
 
   /** Appends events if the condition holds; returns them as stored. */
-  async publish<Payload extends JsonValue = JsonValue>(options: StreamPublishOptions<NoInfer<Payload>>): Promise<StoredEvent<Payload>[]> {
+  async publish<Payload extends JsonValue = JsonValue>(
+    options: StreamPublishOptions<NoInfer<Payload>, Events>,
+  ): Promise<StoredEventFor<Events, Payload>[]> {
     const [stored] = await this.store.publish({
-      writes: [{ target: this.target, events: options?.events, condition: options?.condition }],
+      writes: [{ target: this.target, events: options?.events as readonly NewEvent[], condition: options?.condition }],
       signal: options?.signal,
     });
-    return (stored ?? []) as StoredEvent<Payload>[];
+    return (stored ?? []) as StoredEventFor<Events, Payload>[];
   }
 }
 
-/** One category: `store.category("profiles")`. */
-export class CategoryHandle extends EventReader<CategoryIdentifier> {
+/** One category: `store.category("profiles")`, or `store.category<ProfileEvents>("profiles")` typed by an event map. */
+export class CategoryHandle<Events extends EventMap = UntypedEvents> extends EventReader<CategoryIdentifier, Events> {
   /** The category's name. */
   get name(): string {
     return this.target.category;
   }
 
-  /** A stream of this category. */
-  stream(name: string): StreamHandle {
-    return new StreamHandle(this.store, streamIdentifier(this.target.category, validateName(name, "stream")));
+  /** A stream of this category, typed by the category's event map. */
+  stream(name: string): StreamHandle<Events> {
+    return new StreamHandle<Events>(this.store, streamIdentifier(this.target.category, validateName(name, "stream")));
   }
 
   /** Appends to several streams of this category atomically: every condition holds and all are stored, or nothing is. */
-  async publish(options: CategoryPublishOptions): Promise<Record<string, StoredEvent[]>> {
+  async publish(options: CategoryPublishOptions<Events>): Promise<Record<string, StoredEventFor<Events>[]>> {
     const streams = options?.streams;
     if (typeof streams !== "object" || streams === null || Array.isArray(streams)) {
       throw new InvalidInputError("publish needs { streams: { [stream]: { events, condition } } }");
@@ -132,10 +137,14 @@ export class CategoryHandle extends EventReader<CategoryIdentifier> {
     const names = Object.keys(streams);
     const writes = names.map((name) => {
       const write = streams[name];
-      return { target: streamIdentifier(this.target.category, name), events: write?.events as NewEvent[], condition: write?.condition };
+      return {
+        target: streamIdentifier(this.target.category, name),
+        events: write?.events as readonly NewEvent[],
+        condition: write?.condition,
+      };
     });
     const stored = await this.store.publish({ writes, signal: options.signal });
-    return Object.fromEntries(names.map((name, index) => [name, stored[index] ?? []]));
+    return Object.fromEntries(names.map((name, index) => [name, (stored[index] ?? []) as StoredEventFor<Events>[]]));
   }
 }
 
@@ -146,8 +155,11 @@ export class CategoryHandle extends EventReader<CategoryIdentifier> {
  * const store = new EventStore(new InMemoryEventStorageAdapter());
  * await store.category("profiles").stream("joe").publish({ events: [{ name: "created", payload: {} }] });
  * ```
+ *
+ * `new EventStore<AppEvents>(adapter)` types every handle of the store by the
+ * event map `AppEvents`; `store.category<ProfileEvents>("profiles")` types one category.
  */
-export class EventStore implements AsyncDisposable {
+export class EventStore<Events extends EventMap = UntypedEvents> implements AsyncDisposable {
   /** The storage underneath. */
   readonly adapter: EventStorageAdapter;
   readonly #clock: Clock | undefined;
@@ -158,19 +170,19 @@ export class EventStore implements AsyncDisposable {
     this.#clock = options.clock;
   }
 
-  /** The whole log. */
-  log(): LogHandle {
-    return new LogHandle(this, logIdentifier());
+  /** The whole log, typed by the store's event map. */
+  log(): LogHandle<Events> {
+    return new LogHandle<Events>(this.#untyped(), logIdentifier());
   }
 
-  /** A category. */
-  category(name: string): CategoryHandle {
-    return new CategoryHandle(this, categoryIdentifier(validateName(name, "category")));
+  /** A category, typed by the event map given (`store.category<ProfileEvents>("profiles")`) or else the store's. */
+  category<CategoryEvents extends EventMap = Events>(name: string): CategoryHandle<CategoryEvents> {
+    return new CategoryHandle<CategoryEvents>(this.#untyped(), categoryIdentifier(validateName(name, "category")));
   }
 
-  /** A stream: the same as `store.category(category).stream(stream)`. */
-  stream(category: string, stream: string): StreamHandle {
-    return this.category(category).stream(stream);
+  /** A stream: the same as `store.category(category).stream(stream)`, typed the same way. */
+  stream<StreamEvents extends EventMap = Events>(category: string, stream: string): StreamHandle<StreamEvents> {
+    return this.category<StreamEvents>(category).stream(stream);
   }
 
   /**
@@ -178,14 +190,22 @@ export class EventStore implements AsyncDisposable {
    * before the adapter sees it, so bad input rejects with `INVALID_INPUT` and
    * nothing is stored whatever the adapter.
    */
-  async publish(options: LogPublishOptions): Promise<StoredEvent[][]> {
+  async publish(options: LogPublishOptions<Events>): Promise<StoredEventFor<Events>[][]> {
     if (this.#closed) throw new ClosedError("The event store");
     // Validated (and serialised) once here; an adapter using core's prepareWrites reuses the work.
-    const handedOver = prepareForAdapter(options?.writes, {
+    const handedOver = prepareForAdapter(options?.writes as readonly StreamWrite[], {
       clock: this.#clock,
       multiStreamWrites: this.adapter.capabilities.multiStreamWrites,
     });
-    return this.adapter.save(handedOver, options.signal === undefined ? undefined : { signal: options.signal });
+    return (await this.adapter.save(
+      handedOver,
+      options.signal === undefined ? undefined : { signal: options.signal },
+    )) as StoredEventFor<Events>[][];
+  }
+
+  /** The store as its handles use it: types are the handles' business, and the same at run time whatever the map. */
+  #untyped(): EventStore {
+    return this as unknown as EventStore;
   }
 
   /** Closes the adapter. Later calls reject with `CLOSED`; closing twice is harmless. */

@@ -42,6 +42,13 @@ export type {
   StoredEvent,
   StoredEventOf,
 } from "./events.js";
+export type {
+  NewEventFor,
+  ScanOptionsFor,
+  StoredEventFor,
+  StreamWriteFor,
+  UntypedEvents,
+} from "./handle-event-types.js";
 export { jsonEquals, resolveStoredIds } from "./idempotency.js";
 export {
   type CategoryIdentifier,
