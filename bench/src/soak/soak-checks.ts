@@ -25,8 +25,8 @@ export interface SoakEvidence {
   readonly log: readonly LoggedEvent[];
   /** Every write's outcome: the soak's writers, the final write and any other process's writer. */
   readonly outcomes: readonly SoakOutcome[];
-  /** The ids of the events each tailing reader saw, in the order it saw them. */
-  readonly readers: readonly (readonly string[])[];
+  /** The sequence numbers of the events each tailing reader saw, in the order it saw them. */
+  readonly readers: readonly (readonly number[])[];
   /** Codes of reads that failed (and were retried) in the tailing readers. */
   readonly readFailures: readonly string[];
   /** Whether a write made after the faults stopped was acknowledged. */
@@ -151,7 +151,8 @@ function wholeWrites({ log, outcomes }: SoakEvidence): CheckResult {
 }
 
 function readersSawEverything({ log, readers }: SoakEvidence): CheckResult {
-  const expected = log.map((event) => event.id);
+  // The log's sequence numbers are unique (checked with the positions), so they name its events.
+  const expected = log.map((event) => Number(event.sequenceNumber));
   const problems: string[] = [];
   readers.forEach((ids, reader) => {
     if (ids.length !== expected.length) problems.push(`reader ${reader + 1} saw ${ids.length} events of ${expected.length}`);
