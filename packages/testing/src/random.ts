@@ -1,10 +1,11 @@
 import type { JsonObject, JsonValue, NewEvent } from "@chronicle/core";
+import { type RandomProjections, randomProjections } from "./random-projections.js";
 
 /**
  * A deterministic source of test data: the same seed gives the same sequence of
  * values on every machine, so a failure found with a seed can be replayed.
  */
-export interface Random {
+export interface Random extends RandomProjections {
   /** The seed this generator started from. */
   readonly seed: number;
   /** A float in [0, 1). */
@@ -142,7 +143,7 @@ export function createRandom(seed: number | string): Random {
     metadata: metadata(),
     occurredAt: date(),
   });
-  return {
+  const base = {
     seed: numericSeed,
     next,
     integer,
@@ -167,6 +168,7 @@ export function createRandom(seed: number | string): Random {
     newEvent,
     newEvents: (count: number) => Array.from({ length: count }, newEvent),
   };
+  return { ...base, ...randomProjections(base) };
 }
 
 /** FNV-1a: a stable 32-bit number for a string seed. */
