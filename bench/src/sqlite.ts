@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { EventStore, isChronicleError } from "@chronicle/core";
 import { SqliteEventStorageAdapter, type SqliteSynchronous } from "@chronicle/sqlite";
 import Database from "better-sqlite3";
-import { type BenchSuite, compare, type Measurement, measure, runConcurrently } from "./harness.js";
+import { alternate, type BenchSuite, compare, type Measurement, measure, runConcurrently } from "./harness.js";
 
 const SUITE = "sqlite";
 const WRITERS = 8;
@@ -19,6 +19,10 @@ const PROCESSES = 2;
 const PUBLISHES_PER_PROCESS = 5_000;
 const LOG_EVENTS = 200_000;
 const WRITER_FLAG = "--sqlite-bench-writer";
+const ONE_WRITER_PUBLISHES = 1_000;
+const ONE_WRITER_BATCHES = 300;
+/** The one-writer scenarios alternate Chronicle and the baseline this many times, so a load spike on the machine hits both. */
+const ROUNDS = 3;
 
 /** What a writer process is asked to do. */
 interface WriterOptions {
@@ -95,6 +99,79 @@ async function freshFile(directory: string, name: string): Promise<string> {
   await adapter.migrate();
   await adapter.close();
   return filename;
+}
+
+/**
+ * The least a program can do to append events durably: one prepared INSERT per
+ * event into a table with nothing but a rowid, a stream and a payload (no id,
+ * no position, no unique constraints, no category index), one transaction per
+ * publish. What Chronicle adds beyond it is the price of its guarantees.
+ */
+function minimalAppender(database: Database.Database) {
+  database.exec("CREATE TABLE minimal_events (sequence_number INTEGER PRIMARY KEY, stream TEXT NOT NULL, payload TEXT NOT NULL)");
+  const begin = database.prepare("BEGIN IMMEDIATE");
+  const commit = database.prepare("COMMIT");
+  const insert = database.prepare("INSERT INTO minimal_events (stream, payload) VALUES (?, ?)");
+  return (stream: string, payloads: readonly unknown[]) => {
+    begin.run();
+    for (const payload of payloads) insert.run(stream, JSON.stringify(payload));
+    commit.run();
+  };
+}
+
+/**
+ * One writer publishing one event, then 100-event batches, each publish awaited
+ * before the next, with `synchronous=full` (a sync of the WAL per commit):
+ * nothing to coalesce, so this is the cost of one publish end to end, beside
+ * the minimal-table baseline.
+ */
+async function oneWriter(directory: string): Promise<void> {
+  const store = new EventStore(
+    new SqliteEventStorageAdapter({ filename: await freshFile(directory, "one-writer") }, { synchronous: "full" }),
+  );
+  const database = openRaw(join(directory, "one-writer-minimal.db"), "full");
+  const append = minimalAppender(database);
+  const payloads = Array.from({ length: BATCH_SIZE }, (_, index) => ({ amount: index }));
+  const single = { suite: SUITE, scenario: "publish 1 event, 1 writer, synchronous=full, vs a minimal table", unit: "transactions" };
+  const [chronicle1, baseline1] = await alternate(
+    single,
+    ROUNDS,
+    () => async () => {
+      const joe = store.stream("accounts", "single");
+      for (let index = 0; index < ONE_WRITER_PUBLISHES; index += 1) {
+        await joe.publish({ events: [{ name: "deposited", payload: { amount: index } }] });
+      }
+      return ONE_WRITER_PUBLISHES;
+    },
+    () => async () => {
+      for (let index = 0; index < ONE_WRITER_PUBLISHES; index += 1) append("single", [{ amount: index }]);
+      return ONE_WRITER_PUBLISHES;
+    },
+  );
+  compare(chronicle1, baseline1, { minimumRatio: 0.8, description: "at least 80% of a minimal table's transactions/s" });
+  const batched = {
+    suite: SUITE,
+    scenario: `publish batches of ${BATCH_SIZE}, 1 writer, synchronous=full, vs a minimal table`,
+    unit: "events",
+  };
+  const [chronicle2, baseline2] = await alternate(
+    batched,
+    ROUNDS,
+    () => async () => {
+      const stream = store.stream("accounts", "batched");
+      for (let batch = 0; batch < ONE_WRITER_BATCHES; batch += 1) {
+        await stream.publish({ events: payloads.map((payload) => ({ name: "deposited", payload })) });
+      }
+      return ONE_WRITER_BATCHES * BATCH_SIZE;
+    },
+    () => async () => {
+      for (let batch = 0; batch < ONE_WRITER_BATCHES; batch += 1) append("batched", payloads);
+      return ONE_WRITER_BATCHES * BATCH_SIZE;
+    },
+  );
+  compare(chronicle2, baseline2, { minimumRatio: 0.6, description: "at least 60% of a minimal table's events/s" });
+  await store.close();
+  database.close();
 }
 
 async function singlePublishes(directory: string, synchronous: SqliteSynchronous): Promise<void> {
@@ -268,7 +345,8 @@ if (process.argv[2] === WRITER_FLAG) {
 }
 
 /**
- * better-sqlite3: single-event publishes from 8 async writers at both
+ * better-sqlite3: one writer's single-event publishes and batches beside a
+ * minimal table, single-event publishes from 8 async writers at both
  * `synchronous` settings, batches of 100, two processes on one file, and
  * iterating a long log, each beside a raw better-sqlite3 baseline.
  */
@@ -277,6 +355,7 @@ export const sqliteSuite: BenchSuite = {
   async run() {
     const directory = mkdtempSync(join(tmpdir(), "chronicle-bench-sqlite-"));
     try {
+      await oneWriter(directory);
       await singlePublishes(directory, "full");
       await singlePublishes(directory, "normal");
       await batches(directory, "full");
