@@ -145,7 +145,7 @@ function wholeWrites({ log, outcomes }: SoakEvidence): CheckResult {
     passed: problems.length === 0,
     detail:
       problems.length === 0
-        ? `${writes.size} writes stored whole; ${failedButStored} of them reported failure to their publisher (stored before the connection was lost)`
+        ? `${writes.size} writes stored whole, ${failedButStored} of them reported failed to their publisher (stored, the answer lost)`
         : summarise(problems),
   };
 }
