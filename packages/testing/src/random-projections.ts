@@ -76,6 +76,7 @@ const SCALAR_PATHS: ProjectionPath[] = [
   "name",
   "source.category",
   "source.stream",
+  "position",
 ];
 const SORT_PATHS: ProjectionPath[] = [...SCALAR_PATHS, "state.tags", "state.address"];
 
@@ -138,6 +139,7 @@ export function randomProjections(random: RandomSource): RandomProjections {
     if (dotted === "id" || dotted === "source.stream") return `${pick(IDS)}${chance(0.5) ? `-${integer(1, 30)}` : ""}`;
     if (dotted === "name") return pick(PROJECTION_NAMES);
     if (dotted === "source.category") return pick(CATEGORIES);
+    if (dotted === "position") return pick([0, 1, 500_000, 1e9, 3e9, 1e10]);
     if (dotted.endsWith("age") || dotted.endsWith("score")) return number();
     if (dotted.endsWith("active")) return chance(0.5);
     if (dotted.includes("tags")) return pick(TAGS);

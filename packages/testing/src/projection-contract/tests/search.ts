@@ -320,6 +320,18 @@ export const searchTests = defineProjectionTests("search", {
     expect(keysOf(await searchAll(store, { filter: eq("name", "account") }))).toEqual(["account/ada"]);
     expect(keysOf(await searchAll(store, { filter: and(eq("id", "ada"), ne("name", "person")) }))).toEqual(["account/ada", "profile/ada"]);
   },
+  "search.root.position": async ({ store }) => {
+    await seedPeople(store);
+    // Each person's position is the code of their id's first letter: ada 97 … hal 104.
+    await expectPeople(store, eq("position", 97), ["ada"]);
+    await expectPeople(store, gt("position", 100), ["eve", "fay", "gus", "hal"]);
+    await expectPeople(store, lte("position", 98.5), ["ada", "bob"]);
+    await expectPeople(store, eq("position", "97"), []);
+    expect(keysOf(await searchAll(store, { filter: eq("position", null) })), "unfolded projections have no position").toEqual([
+      "account/ada",
+      "profile/ada",
+    ]);
+  },
   "search.root.source-category": async ({ store }) => {
     await seedPeople(store);
     await expectPeople(store, eq("source.category", "people"), EVERYONE);

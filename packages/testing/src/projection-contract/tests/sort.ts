@@ -111,6 +111,12 @@ export const sortTests = defineProjectionTests("sort", {
     expect(idsOf(await searchAll(store, { sort: [desc("id")] }))).toEqual(["𝔸da", "ｚed", "éa", "zed", "Zed2", "Zed"]);
     expect(idsOf(await searchAll(store, {}))).toEqual(["Zed", "Zed2", "zed", "éa", "ｚed", "𝔸da"]);
   },
+  "sort.by-position": async ({ store }) => {
+    await seedPeople(store);
+    const people = EVERYONE.map((id) => `person/${id}`);
+    expect(keysOf(await searchAll(store, { sort: [asc("position")] }))).toEqual([...people, "account/ada", "profile/ada"]);
+    expect(keysOf(await searchAll(store, { sort: [desc("position")] }))).toEqual(["account/ada", "profile/ada", ...[...people].reverse()]);
+  },
   "sort.by-roots": async ({ store }) => {
     await seedPeople(store);
     expect(keysOf(await searchAll(store, { sort: [desc("name"), desc("id")] }))).toEqual([
