@@ -97,8 +97,11 @@ const caughtUp = await Promise.race([
 if (caughtUp === undefined) incidents.push(`the tailing readers did not catch up within ${CATCH_UP_MS / 1000} s of the last write`);
 readerState.stopAt = -1n;
 
-const outcomes: SoakOutcome[] = [...records.flatMap((record) => record.outcomes), ...finalRecord.outcomes].map(toSoakOutcome);
-outcomes.push(...faultReport.outcomes);
+// Concatenated rather than pushed with spread arguments: a long run has more outcomes than a call takes arguments.
+const outcomes: SoakOutcome[] = [...records, finalRecord]
+  .flatMap((record) => record.outcomes)
+  .map(toSoakOutcome)
+  .concat(faultReport.outcomes);
 const results = checkSoak({
   log,
   outcomes,
