@@ -61,6 +61,7 @@ export {
   streamIdentifier,
 } from "./identifiers.js";
 export type { JsonObject, JsonValue } from "./json.js";
+export { isOlderProjection, prepareProjection } from "./projections/prepare-projection.js";
 export type {
   PreparedProjection,
   Projection,
@@ -72,6 +73,17 @@ export type {
   ProjectionStorageAdapter,
   ProjectionStorageCapabilities,
 } from "./projections/projection-storage-adapter.js";
+export {
+  DEFAULT_SEARCH_LIMIT,
+  MAX_SEARCH_LIMIT,
+  type ProjectionPage,
+  type ProjectionQuery,
+  type ProjectionSearchOptions,
+  ProjectionStore,
+} from "./projections/projection-store.js";
+export { compareCodePoints } from "./queries/compare-strings.js";
+export { type CursorQuery, decodeCursor, encodeCursor, queryFingerprint } from "./queries/cursors.js";
+export { evaluateFilter } from "./queries/evaluate-filter.js";
 export {
   and,
   contains,
@@ -91,7 +103,20 @@ export {
   or,
   startsWith,
 } from "./queries/filters.js";
+export { normaliseFilter } from "./queries/normalise-filter.js";
+export { describePath, normalisePath } from "./queries/normalise-path.js";
 export type { NormalisedPath, ProjectionPath, ProjectionPathRoot } from "./queries/paths.js";
+export { checkPortableRegex } from "./queries/portable-regex.js";
+export { readJsonPath, readProjectionPath } from "./queries/read-path.js";
+export {
+  compareProjections,
+  compareSortKeys,
+  compareSortValues,
+  normaliseSort,
+  sortValueOf,
+  sortValuesOf,
+  TIE_BREAKERS,
+} from "./queries/sort-order.js";
 export type { SortValue } from "./queries/sort-values.js";
 export { asc, desc, type NormalisedSort, type Sort } from "./queries/sorting.js";
 export { DEFAULT_PAGE_SIZE, latestPageQuery, type ScanPageQuery, scanInPages } from "./scan-pages.js";
