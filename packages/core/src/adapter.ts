@@ -1,5 +1,6 @@
 import type { CompleteNewEvent, NewEvent, StoredEvent } from "./events.js";
 import type { EventTarget, StreamIdentifier } from "./identifiers.js";
+import type { SubscriptionCapabilities, SubscriptionSupport } from "./subscriptions/subscription-support.js";
 import type { WriteCondition } from "./write-conditions.js";
 
 /**
@@ -17,6 +18,8 @@ export interface AdapterCapabilities {
   readonly serialisationGuarantees: readonly SerialisationGuarantee[];
   /** The guarantee this instance runs under. */
   readonly serialisationGuarantee: SerialisationGuarantee;
+  /** What the adapter's `subscriptions` member offers; absent when it has none. */
+  readonly subscriptions?: SubscriptionCapabilities;
 }
 
 /** Appends to one stream, if its condition holds. */
@@ -78,6 +81,12 @@ export interface ScanOptions {
 export interface EventStorageAdapter extends AsyncDisposable {
   /** What this adapter supports. */
   readonly capabilities: AdapterCapabilities;
+  /**
+   * The optional state keeping behind `EventStore.subscribe`: checkpoints,
+   * parked events, notifications, transactions and leases. Present exactly when
+   * `capabilities.subscriptions` is.
+   */
+  readonly subscriptions?: SubscriptionSupport;
   /**
    * Stores every write atomically: all conditions hold and all events are
    * stored, or nothing is. Returns the stored events of each write, in order.

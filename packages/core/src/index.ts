@@ -120,6 +120,26 @@ export {
 export type { SortValue } from "./queries/sort-values.js";
 export { asc, desc, type NormalisedSort, type Sort } from "./queries/sorting.js";
 export { DEFAULT_PAGE_SIZE, latestPageQuery, type ScanPageQuery, scanInPages } from "./scan-pages.js";
+export {
+  type Checkpoint,
+  type CheckpointKey,
+  type CheckpointWrite,
+  DEFAULT_GROUP_SHARES,
+  type GroupHeartbeat,
+  type GroupMember,
+  type Lease,
+  type LeaseRequest,
+  type LeaseToken,
+  type ParkedError,
+  type ParkedEvent,
+  type ParkedQuery,
+  type ParkWrite,
+  type StopListening,
+  type SubscriptionCapabilities,
+  type SubscriptionSupport,
+  shareOf,
+  type WakeUpHint,
+} from "./subscriptions/subscription-support.js";
 export { uuidv7 } from "./uuid-v7.js";
 export {
   type Described,
