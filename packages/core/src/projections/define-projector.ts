@@ -48,7 +48,7 @@ export function defineProjector<State extends JsonValue, Events extends EventMap
   if (!UNKNOWN_EVENTS.includes(unknownEvents)) {
     throw new InvalidInputError(`${what}: unknownEvents must be "ignore" or "reject", got ${describeValue(unknownEvents)}`);
   }
-  const handlers = readHandlers(definition.handlers, what);
+  const handlers = readHandlers<State>(definition.handlers, what);
   const rejectUnknown = unknownEvents === "reject";
 
   // The hot path of every fold: one map lookup and one call per event.
@@ -62,7 +62,7 @@ export function defineProjector<State extends JsonValue, Events extends EventMap
       }
       return state;
     }
-    const next = handler(state, event);
+    const next: State | undefined = handler(state, event);
     if (next === undefined) {
       throw new InvalidInputError(`${what}: the handler of ${JSON.stringify(event.name)} returned undefined instead of the new state`);
     }
@@ -92,7 +92,7 @@ export function defineProjector<State extends JsonValue, Events extends EventMap
       }
       return apply(state, event);
     },
-    project: (options) => project(fold, options),
+    project: (options) => project<State>(fold, options),
   } satisfies Projector<State, Events> as Projector<State, Events>);
 }
 

@@ -70,5 +70,5 @@ export interface Projector<State extends JsonValue = JsonValue, Events extends E
    * Folds a log, category or stream into a projection, page by page: from the
    * start, after `from`, or after the snapshot in `store`, saving it again.
    */
-  project(options: ProjectOptions): Promise<Projection<State>>;
+  project(options: ProjectOptions<State>): Promise<Projection<State>>;
 }
