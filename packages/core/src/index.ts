@@ -61,7 +61,15 @@ export {
   streamIdentifier,
 } from "./identifiers.js";
 export type { JsonObject, JsonValue } from "./json.js";
+export { defineProjector } from "./projections/define-projector.js";
 export { isOlderProjection, prepareProjection } from "./projections/prepare-projection.js";
+export type {
+  ProjectionReader,
+  ProjectionSource,
+  ProjectOptions,
+  ProjectProgress,
+  SnapshotStore,
+} from "./projections/project-options.js";
 export type {
   PreparedProjection,
   Projection,
@@ -81,6 +89,14 @@ export {
   type ProjectionSearchOptions,
   ProjectionStore,
 } from "./projections/projection-store.js";
+export type {
+  Projector,
+  ProjectorDefinition,
+  ProjectorEvent,
+  ProjectorHandler,
+  ProjectorHandlers,
+  UnknownEvents,
+} from "./projections/projector.js";
 export { compareCodePoints } from "./queries/compare-strings.js";
 export { type CursorQuery, decodeCursor, encodeCursor, queryFingerprint } from "./queries/cursors.js";
 export { evaluateFilter } from "./queries/evaluate-filter.js";
