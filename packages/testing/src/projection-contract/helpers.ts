@@ -1,6 +1,5 @@
-import type { Filter, Projection, Sort } from "@chronicle/core";
+import type { Filter, Projection, ProjectionStore, Sort } from "@chronicle/core";
 import { expect } from "vitest";
-import type { ProjectionStore } from "./projection-store.js";
 
 export { expectRejection } from "../suite/expect-rejection.js";
 

@@ -1,6 +1,5 @@
-import type { Projection, ProjectionStorageAdapter, ProjectionStorageCapabilities } from "@chronicle/core";
+import type { Projection, ProjectionStorageAdapter, ProjectionStorageCapabilities, ProjectionStore } from "@chronicle/core";
 import type { Random } from "../random.js";
-import type { ProjectionStore } from "./projection-store.js";
 
 /** The groups of the projection contract suite; each can be switched off with `skipGroups`. */
 export const PROJECTION_CONTRACT_GROUPS = [

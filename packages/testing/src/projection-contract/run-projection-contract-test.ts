@@ -1,4 +1,4 @@
-import type { Projection, ProjectionStorageAdapter } from "@chronicle/core";
+import { type Projection, type ProjectionStorageAdapter, ProjectionStore } from "@chronicle/core";
 import { createRandom } from "../random.js";
 import { byKey, collect } from "./helpers.js";
 import type {
@@ -7,7 +7,6 @@ import type {
   ProjectionContractProperty,
   ProjectionContractTestContext,
 } from "./projection-contract-test.js";
-import { createProjectionStore } from "./projection-store.js";
 import { needsSearch, type ProjectionContractTestId, projectionContractTests } from "./registry.js";
 
 /** The default sizes of the property test: a few seconds in memory. */
@@ -53,7 +52,7 @@ export async function runProjectionContractTest<A extends ProjectionStorageAdapt
     if (test.requires === "no-search" && capabilities.search) {
       throw new Error(`projection contract test ${id} is for adapters without search, and the adapter declares it has search`);
     }
-    const store = createProjectionStore(adapter);
+    const store = new ProjectionStore(adapter);
     const oracle = options.oracle;
     const context: ProjectionContractTestContext = {
       adapter,

@@ -4,13 +4,13 @@ import {
   type JsonObject,
   logIdentifier,
   type Projection,
+  type ProjectionStore,
   type Sort,
   streamIdentifier,
 } from "@chronicle/core";
 import { expect } from "vitest";
 import { projection } from "../projection-builder.js";
 import { describeQuery, idsOf, saveAll, searchAll } from "./helpers.js";
-import type { ProjectionStore } from "./projection-store.js";
 
 /** The name of the world's people. */
 export const PERSON = "person";

@@ -1,14 +1,13 @@
-import { streamIdentifier } from "@chronicle/core";
+import { ProjectionStore, streamIdentifier } from "@chronicle/core";
 import { expect } from "vitest";
 import { projection } from "../../projection-builder.js";
 import { defineProjectionTests } from "../define-tests.js";
 import { keysOf, searchAll } from "../helpers.js";
-import { createProjectionStore } from "../projection-store.js";
 
 /** Two adapters created for two test ids never see each other's projections. */
 export const isolationTests = defineProjectionTests("isolation", {
   "isolation.separate-storage": async ({ store, createAdapter, testId, capabilities }) => {
-    const other = createProjectionStore(await createAdapter(`${testId}.second`));
+    const other = new ProjectionStore(await createAdapter(`${testId}.second`));
     const source = streamIdentifier("profiles", "joe");
     const mine = projection().withName("profile").withId("joe").withSource(source).withState({ owner: "first" }).withVersion(1).build();
     const theirs = { ...mine, state: { owner: "second" }, version: 2 };

@@ -54,7 +54,14 @@ export const queryValidationTests = defineProjectionTests("query-validation", {
     eq("position.x", 1),
     eq("source.category.x", "y"),
   ),
-  "query-validation.path.empty": filters(eq("", "x"), eq([], "x")),
+  "query-validation.path.empty": filters(
+    eq("", "x"),
+    eq([], "x"),
+    eq("state.", "x"),
+    eq("state..city", "x"),
+    eq(".state", "x"),
+    eq(["state", ""], "x"),
+  ),
   "query-validation.path.bad-array-segments": filters(
     eq(["state", -1], "x"),
     eq(["state", 1.5], "x"),
