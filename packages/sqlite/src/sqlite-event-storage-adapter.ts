@@ -2,7 +2,6 @@ import { performance } from "node:perf_hooks";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import {
   type AdapterCapabilities,
-  ChronicleError,
   type Clock,
   ClosedError,
   DuplicateEventIdError,
@@ -26,16 +25,14 @@ import {
   UnmetWriteConditionError,
   validateTarget,
 } from "@chronicle/core";
-import Database from "better-sqlite3";
-import { DRIVER_BUSY_TIMEOUT_MS, nextBackoff, retryWhileBusy } from "./busy-retry.js";
+import { nextBackoff, retryWhileBusy } from "./busy-retry.js";
+import { connectionSettings, openConnection, SqliteSchemaSetup } from "./sqlite-connection.js";
 import type { SqliteDatabase, SqliteStatement } from "./sqlite-database.js";
 import { classifySqliteError, isBusy, violatedBackstop } from "./sqlite-errors.js";
-import type { SqliteConnectionOptions, SqliteEventStorageAdapterOptions, SqliteSynchronous } from "./sqlite-options.js";
-import { assertNotNewer, EVENTS_TABLE, migrateSchema, SCHEMA_VERSION, schemaVersion } from "./sqlite-schema.js";
+import { EVENT_SCHEMA, EVENTS_TABLE } from "./sqlite-event-schema.js";
+import type { SqliteConnectionOptions, SqliteEventStorageAdapterOptions } from "./sqlite-options.js";
 
 const GUARANTEES: readonly SerialisationGuarantee[] = ["log", "category", "stream"];
-const SYNCHRONOUS: Record<SqliteSynchronous, string> = { full: "FULL", normal: "NORMAL" };
-const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
 /** Bounds one coalesced transaction, so a flood of saves cannot hold the write lock (and the event loop) for long. */
 const MAX_EVENTS_PER_TRANSACTION = 10_000;
@@ -104,13 +101,11 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
   readonly #database: SqliteDatabase;
   readonly #ownsDatabase: boolean;
   readonly #clock: Clock | undefined;
-  readonly #migrateOnFirstUse: boolean;
   readonly #busyTimeoutMs: number;
+  readonly #setup: SqliteSchemaSetup;
   readonly #statements = new Map<string, SqliteStatement>();
   #queue: PendingSave[] = [];
   #writer: Promise<void> | undefined;
-  #ready: Promise<void> | undefined;
-  #migration: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(connection: SqliteConnectionOptions, options: SqliteEventStorageAdapterOptions = {}) {
@@ -118,38 +113,17 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
     if (!GUARANTEES.includes(serialisationGuarantee)) {
       throw new TypeError(`serialisationGuarantee must be one of ${GUARANTEES.join(", ")}, got ${String(serialisationGuarantee)}`);
     }
-    const synchronous = options.synchronous ?? "full";
-    if (!Object.hasOwn(SYNCHRONOUS, synchronous)) {
-      throw new TypeError(`synchronous must be "full" or "normal", got ${String(synchronous)}`);
-    }
-    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    if (typeof busyTimeoutMs !== "number" || !Number.isFinite(busyTimeoutMs) || busyTimeoutMs < 0) {
-      throw new TypeError(`busyTimeoutMs must be a non-negative number of milliseconds, got ${String(busyTimeoutMs)}`);
-    }
+    const settings = connectionSettings(options);
     this.capabilities = { multiStreamWrites: true, serialisationGuarantees: GUARANTEES, serialisationGuarantee };
     this.#clock = options.clock;
-    this.#migrateOnFirstUse = options.migrate ?? true;
-    this.#busyTimeoutMs = busyTimeoutMs;
-
-    if (typeof connection !== "object" || connection === null) {
-      throw new TypeError("connection must be { database } or { filename }");
-    }
-    if ("database" in connection) {
-      this.#database = connection.database;
-      this.#ownsDatabase = false;
-    } else if (typeof connection.filename === "string") {
-      try {
-        this.#database = new Database(connection.filename);
-      } catch (error) {
-        throw classifySqliteError(error, { open: true });
-      }
-      this.#ownsDatabase = true;
-    } else {
-      throw new TypeError("connection must be { database } or { filename }");
-    }
-    // Both are per connection, so they are set on the user's connection too; WAL mode is set on first use, as it may wait for a lock.
-    this.#database.exec(`PRAGMA synchronous = ${SYNCHRONOUS[synchronous]}`);
-    this.#database.exec(`PRAGMA busy_timeout = ${Math.min(DRIVER_BUSY_TIMEOUT_MS, Math.floor(busyTimeoutMs))}`);
+    this.#busyTimeoutMs = settings.busyTimeoutMs;
+    const { database, ownsDatabase } = openConnection(connection, settings);
+    this.#database = database;
+    this.#ownsDatabase = ownsDatabase;
+    this.#setup = new SqliteSchemaSetup(database, EVENT_SCHEMA, {
+      migrateOnFirstUse: options.migrate ?? true,
+      busyTimeoutMs: settings.busyTimeoutMs,
+    });
   }
 
   /**
@@ -158,27 +132,7 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
    */
   async migrate(): Promise<void> {
     this.#assertOpen();
-    await this.#migrateOnce();
-  }
-
-  /**
-   * Concurrent calls on this instance, its own first use included, share one
-   * migration: they share one connection, on which one transaction must end
-   * before the next begins. Once it settles, the next call runs again (an
-   * up-to-date schema costs one read).
-   */
-  #migrateOnce(): Promise<void> {
-    this.#migration ??= (async () => {
-      try {
-        await this.#useWal();
-        await migrateSchema(this.#database, this.#busyTimeoutMs);
-      } catch (error) {
-        throw classifySqliteError(error, this.#database);
-      }
-    })().finally(() => {
-      this.#migration = undefined;
-    });
-    return this.#migration;
+    await this.#setup.migrate();
   }
 
   async save(writes: readonly StreamWrite[], options: SaveOptions = {}): Promise<StoredEvent[][]> {
@@ -267,37 +221,7 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
 
   /** Sets up the connection and, unless told not to, the schema; once, retried after a failure. */
   #whenReady(): Promise<void> {
-    this.#ready ??= this.#setUp().catch((error: unknown) => {
-      this.#ready = undefined;
-      throw classifySqliteError(error, this.#database);
-    });
-    return this.#ready;
-  }
-
-  async #setUp(): Promise<void> {
-    if (this.#migrateOnFirstUse) {
-      await this.#migrateOnce();
-      return;
-    }
-    await this.#useWal();
-    const version = schemaVersion(this.#database);
-    assertNotNewer(version);
-    if (version < SCHEMA_VERSION) {
-      throw new ChronicleError(
-        "UNAVAILABLE",
-        `The SQLite database has Chronicle schema version ${version}, not ${SCHEMA_VERSION}: call migrate(), or leave the migrate option on`,
-      );
-    }
-  }
-
-  /** WAL lets readers (in any process) read while one connection writes. The mode is stored in the file, so usually this only reads. */
-  async #useWal(): Promise<void> {
-    if (this.#database.readonly === true) return;
-    const deadline = performance.now() + this.#busyTimeoutMs;
-    const mode = await retryWhileBusy(() => this.#database.prepare("PRAGMA journal_mode").get() as { journal_mode: string }, deadline);
-    // An in-memory database has no file to share, and keeps its "memory" journal.
-    if (mode.journal_mode === "wal" || mode.journal_mode === "memory") return;
-    await retryWhileBusy(() => this.#database.prepare("PRAGMA journal_mode = WAL").get(), deadline);
+    return this.#setup.ready();
   }
 
   async #read(query: ScanPageQuery): Promise<StoredEvent[]> {
