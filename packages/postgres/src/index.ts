@@ -8,3 +8,5 @@ export type {
   PostgresQuery,
   PostgresQueryable,
 } from "./postgres-options.js";
+export type { PostgresProjectionStorageAdapterOptions } from "./postgres-projection-options.js";
+export { PostgresProjectionStorageAdapter } from "./postgres-projection-storage-adapter.js";

@@ -16,13 +16,14 @@ import {
   scanInPages,
   validateTarget,
 } from "@chronicle/core";
-import pg from "pg";
+import type pg from "pg";
 import { advisoryLockClass, advisoryLockKey } from "./advisory-lock-keys.js";
 import { type AppendContext, appendSaves } from "./append-saves.js";
 import { cancellableQuery } from "./cancellable-query.js";
 import { classifyPostgresError } from "./classify-postgres-error.js";
 import { type EventRow, RAW_TEXT, toStoredEvent } from "./event-rows.js";
 import { latestQuery, needsVisibilityGate, pageQuery, type ReadQuery } from "./page-queries.js";
+import { openPool, validateSchemaName } from "./postgres-connections.js";
 import { migrateSchema } from "./postgres-migrations.js";
 import type { PostgresConnection, PostgresEventStorageAdapterOptions, PostgresPool, PostgresQuery } from "./postgres-options.js";
 import { quoteIdentifier } from "./sql-quoting.js";
@@ -73,26 +74,10 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
     if (!GUARANTEES.includes(serialisationGuarantee)) {
       throw new InvalidInputError(`serialisationGuarantee must be one of ${GUARANTEES.join(", ")}, got ${String(serialisationGuarantee)}`);
     }
-    const schema = options.schema ?? "chronicle";
-    if (
-      typeof schema !== "string" ||
-      schema.length === 0 ||
-      Buffer.byteLength(schema) > 63 ||
-      schema.includes("\u0000") ||
-      schema.includes("$")
-    ) {
-      throw new InvalidInputError("schema must be a name of 1 to 63 bytes without NUL or $ characters");
-    }
-    if ("pool" in connection && connection.pool !== undefined) {
-      this.#pool = connection.pool;
-    } else if ("connectionString" in connection && typeof connection.connectionString === "string") {
-      this.#ownedPool = new pg.Pool({ connectionString: connection.connectionString, max: connection.maxConnections ?? 10 });
-      // An idle connection that drops must not crash the process; the next query reconnects.
-      this.#ownedPool.on("error", () => undefined);
-      this.#pool = this.#ownedPool as unknown as PostgresPool;
-    } else {
-      throw new InvalidInputError("PostgresEventStorageAdapter needs { pool } or { connectionString }");
-    }
+    const schema = validateSchemaName(options.schema ?? "chronicle");
+    const opened = openPool(connection, "PostgresEventStorageAdapter");
+    this.#pool = opened.pool;
+    this.#ownedPool = opened.owned;
     this.capabilities = { multiStreamWrites: true, serialisationGuarantees: GUARANTEES, serialisationGuarantee };
     this.schema = schema;
     this.#quotedSchema = quoteIdentifier(schema);

@@ -184,12 +184,33 @@ $function$;
 export const LATEST_SCHEMA_VERSION = Math.max(...POSTGRES_MIGRATIONS.map((migration) => migration.version));
 
 /**
- * Brings `schema` up to the latest version in one transaction, under an advisory
- * lock keyed on the schema, so processes migrating at once take turns and the
- * later ones find nothing to do. Refuses a schema newer than this code.
+ * One independently versioned part of a schema: its steps, and the table that
+ * records which of them are applied. The event tables and the projection table
+ * each have their own, so either can be created without the other.
  */
-export async function migrateSchema(pool: PostgresConnectable, schemaName: string, lockKey: string): Promise<void> {
+export interface MigrationHistory {
+  /** The table recording the applied versions, unquoted. */
+  readonly table: string;
+  readonly migrations: readonly PostgresMigration[];
+}
+
+/** The history of the event tables. */
+export const EVENT_MIGRATION_HISTORY: MigrationHistory = { table: "schema_migrations", migrations: POSTGRES_MIGRATIONS };
+
+/**
+ * Brings `schema` up to the latest version of `history` in one transaction,
+ * under an advisory lock keyed on the schema, so processes migrating at once
+ * take turns and the later ones find nothing to do. Refuses a schema newer than this code.
+ */
+export async function migrateSchema(
+  pool: PostgresConnectable,
+  schemaName: string,
+  lockKey: string,
+  history: MigrationHistory = EVENT_MIGRATION_HISTORY,
+): Promise<void> {
   const schema = quoteIdentifier(schemaName);
+  const table = `${schema}.${quoteIdentifier(history.table)}`;
+  const latest = Math.max(...history.migrations.map((migration) => migration.version));
   const client = await pool.connect();
   let failure: unknown;
   try {
@@ -197,25 +218,25 @@ export async function migrateSchema(pool: PostgresConnectable, schemaName: strin
     await client.query({ text: "SELECT pg_advisory_xact_lock($1::bigint)", values: [lockKey] });
     await client.query({ text: `CREATE SCHEMA IF NOT EXISTS ${schema}` });
     await client.query({
-      text: `CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (
+      text: `CREATE TABLE IF NOT EXISTS ${table} (
         version integer PRIMARY KEY,
         description text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now()
       )`,
     });
-    const { rows } = await client.query({ text: `SELECT coalesce(max(version), 0)::text AS version FROM ${schema}.schema_migrations` });
+    const { rows } = await client.query({ text: `SELECT coalesce(max(version), 0)::text AS version FROM ${table}` });
     const current = Number((rows[0] as { version: string }).version);
-    if (current > LATEST_SCHEMA_VERSION) {
+    if (current > latest) {
       throw new InvalidInputError(
-        `schema ${JSON.stringify(schemaName)} is at version ${current}, newer than the ${LATEST_SCHEMA_VERSION} this version of ` +
+        `schema ${JSON.stringify(schemaName)} is at version ${current} (${history.table}), newer than the ${latest} this version of ` +
           "@chronicle/postgres knows: upgrade @chronicle/postgres before using this schema",
       );
     }
-    for (const migration of POSTGRES_MIGRATIONS) {
+    for (const migration of history.migrations) {
       if (migration.version <= current) continue;
       await client.query({ text: migration.sql(schema, (suffix) => quoteLiteral(schema + suffix)) });
       await client.query({
-        text: `INSERT INTO ${schema}.schema_migrations (version, description) VALUES ($1, $2)`,
+        text: `INSERT INTO ${table} (version, description) VALUES ($1, $2)`,
         values: [migration.version, migration.description],
       });
     }
