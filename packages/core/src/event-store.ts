@@ -13,6 +13,10 @@ import {
   streamIdentifier,
 } from "./identifiers.js";
 import type { JsonValue } from "./json.js";
+import { prepareSubscription } from "./subscriptions/prepare-subscription.js";
+import type { SubscribeOptions } from "./subscriptions/subscribe-options.js";
+import { Subscription } from "./subscriptions/subscription.js";
+import { ProcessWakeUps } from "./subscriptions/wake-ups.js";
 import { normaliseScanOptions, prepareForAdapter, validateName } from "./validation.js";
 import type { WriteCondition } from "./write-conditions.js";
 
@@ -163,6 +167,7 @@ export class EventStore<Events extends EventMap = UntypedEvents> implements Asyn
   /** The storage underneath. */
   readonly adapter: EventStorageAdapter;
   readonly #clock: Clock | undefined;
+  readonly #wakeUps = new ProcessWakeUps();
   #closed = false;
 
   constructor(adapter: EventStorageAdapter, options: EventStoreOptions = {}) {
@@ -197,10 +202,24 @@ export class EventStore<Events extends EventMap = UntypedEvents> implements Asyn
       clock: this.#clock,
       multiStreamWrites: this.adapter.capabilities.multiStreamWrites,
     });
-    return (await this.adapter.save(
+    const stored = (await this.adapter.save(
       handedOver,
       options.signal === undefined ? undefined : { signal: options.signal },
     )) as StoredEventFor<Events>[][];
+    this.#wakeUps.notify();
+    return stored;
+  }
+
+  /**
+   * Follows a log, category or stream: hands each event to `handler` in
+   * sequence-number order, keeping a checkpoint under `name` in the adapter's
+   * storage so a restart resumes after the last handled event. Bad options, an
+   * adapter without subscription support, or a second live subscription of the
+   * same name throw `INVALID_INPUT` here.
+   */
+  subscribe<Transaction = unknown>(options: SubscribeOptions<Events, Transaction>): Subscription {
+    if (this.#closed) throw new ClosedError("The event store");
+    return new Subscription(this.adapter, prepareSubscription(this.adapter, options as unknown as SubscribeOptions), this.#wakeUps);
   }
 
   /** The store as its handles use it: types are the handles' business, and the same at run time whatever the map. */

@@ -136,6 +136,17 @@ export {
 export type { SortValue } from "./queries/sort-values.js";
 export { asc, desc, type NormalisedSort, type Sort } from "./queries/sorting.js";
 export { DEFAULT_PAGE_SIZE, latestPageQuery, type ScanPageQuery, scanInPages } from "./scan-pages.js";
+export type {
+  SubscribeOptions,
+  SubscriptionGroupOptions,
+  SubscriptionHandler,
+  SubscriptionHandlerContext,
+  SubscriptionParkedEvent,
+  SubscriptionRetryOptions,
+  SubscriptionSource,
+  SubscriptionStatus,
+} from "./subscriptions/subscribe-options.js";
+export { type RetryParkedResult, Subscription } from "./subscriptions/subscription.js";
 export {
   type Checkpoint,
   type CheckpointKey,

@@ -20,6 +20,7 @@ import {
   validateTarget,
 } from "@chronicle/core";
 import type { InMemoryEventStorageAdapterOptions } from "./in-memory-options.js";
+import { IN_MEMORY_SUBSCRIPTION_CAPABILITIES, InMemorySubscriptionSupport } from "./in-memory-subscription-support.js";
 
 /** How an event is kept: its JSON as text, so no caller can mutate what is stored. */
 interface Row {
@@ -40,6 +41,8 @@ const GUARANTEES: readonly SerialisationGuarantee[] = ["log", "category", "strea
  */
 export class InMemoryEventStorageAdapter implements EventStorageAdapter {
   readonly capabilities: AdapterCapabilities;
+  /** Checkpoints and parked events in this process's memory: subscriptions work, but do not survive the process. */
+  readonly subscriptions: InMemorySubscriptionSupport;
   readonly #clock: Clock | undefined;
   readonly #log: Row[] = [];
   readonly #categories = new Map<string, Row[]>();
@@ -52,8 +55,14 @@ export class InMemoryEventStorageAdapter implements EventStorageAdapter {
     if (!GUARANTEES.includes(serialisationGuarantee)) {
       throw new TypeError(`serialisationGuarantee must be one of ${GUARANTEES.join(", ")}, got ${String(serialisationGuarantee)}`);
     }
-    this.capabilities = { multiStreamWrites: true, serialisationGuarantees: GUARANTEES, serialisationGuarantee };
+    this.capabilities = {
+      multiStreamWrites: true,
+      serialisationGuarantees: GUARANTEES,
+      serialisationGuarantee,
+      subscriptions: IN_MEMORY_SUBSCRIPTION_CAPABILITIES,
+    };
     this.#clock = options.clock;
+    this.subscriptions = new InMemorySubscriptionSupport(options.clock, () => this.#closed);
   }
 
   async save(writes: readonly StreamWrite[], options: SaveOptions = {}): Promise<StoredEvent[][]> {
@@ -81,7 +90,7 @@ export class InMemoryEventStorageAdapter implements EventStorageAdapter {
     });
 
     // Every check has passed: nothing below can fail, so the save is atomic.
-    return prepared.map((write, index) => {
+    const stored = prepared.map((write, index) => {
       const replayed = results[index];
       if (replayed !== undefined) return replayed;
       const key = streamKey(write.target.category, write.target.stream);
@@ -102,6 +111,8 @@ export class InMemoryEventStorageAdapter implements EventStorageAdapter {
         return toStoredEvent(row);
       });
     });
+    this.subscriptions.notify({ sequenceNumber: BigInt(this.#log.length) });
+    return stored;
   }
 
   async latest(target: EventTarget): Promise<StoredEvent | undefined> {
