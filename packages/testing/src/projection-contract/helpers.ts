@@ -56,10 +56,16 @@ export async function saveAll(store: ProjectionStore, projections: readonly Proj
  */
 export async function searchAll(store: ProjectionStore, shape: SearchShape, limit = 1000): Promise<Projection[]> {
   const result: Projection[] = [];
+  const seen = new Set<string>();
   let after: string | undefined;
   for (let pages = 0; pages < 10_000; pages += 1) {
     const page = await store.search(after === undefined ? { ...shape, limit } : { ...shape, limit, after });
     expect(page.items.length, "a page holds at most limit projections").toBeLessThanOrEqual(limit);
+    for (const item of page.items) {
+      const key = JSON.stringify([item.name, item.id]);
+      if (seen.has(key)) throw new Error(`page ${pages + 1} repeats ${item.name}/${item.id}, found on an earlier page`);
+      seen.add(key);
+    }
     result.push(...page.items);
     if (page.next === undefined) return result;
     expect(page.items.length, "a page with a next cursor is full").toBe(limit);
@@ -71,9 +77,15 @@ export async function searchAll(store: ProjectionStore, shape: SearchShape, limi
 /** Every match of a search, paged through with offsets of `limit`, with the same bound on the pages as `searchAll`. */
 export async function searchAllByOffset(store: ProjectionStore, shape: SearchShape, limit: number): Promise<Projection[]> {
   const result: Projection[] = [];
+  const seen = new Set<string>();
   for (let pages = 0; pages < 10_000; pages += 1) {
     const page = await store.search({ ...shape, limit, offset: pages * limit });
     expect(page.items.length, "a page holds at most limit projections").toBeLessThanOrEqual(limit);
+    for (const item of page.items) {
+      const key = JSON.stringify([item.name, item.id]);
+      if (seen.has(key)) throw new Error(`the page at offset ${pages * limit} repeats ${item.name}/${item.id}, found on an earlier page`);
+      seen.add(key);
+    }
     result.push(...page.items);
     if (page.items.length < limit) return result;
   }

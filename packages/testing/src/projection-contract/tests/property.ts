@@ -12,7 +12,7 @@ interface RandomQuery extends SearchShape {
 }
 
 function randomQuery(random: Random): RandomQuery {
-  const query: RandomQuery = { limit: random.pick([1, 2, 3, 5, 8, 13, 50, 1000]) };
+  const query: RandomQuery = { limit: random.pick([1, 2, 4, 7, 12, 25, 1000, 1000]) };
   if (random.next() < 0.3) query.name = random.pick(["profile", "order", "cart"]);
   if (random.next() < 0.9) query.filter = random.filter() as Filter;
   if (random.next() < 0.8) query.sort = random.sort() as Sort[];
