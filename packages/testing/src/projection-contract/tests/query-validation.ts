@@ -136,6 +136,11 @@ export const queryValidationTests = defineProjectionTests("query-validation", {
     { op: "matches", path: "state.city", pattern: 5, flags: "" },
     { op: "matches", path: "state.city", flags: "" },
   ),
+  "query-validation.regex.not-portable": filters(
+    ...["(?=a)", "(?!a)", "(?<=a)b", "(?:ab)", "(a)\\1", "\\d", "\\w+", "\\s", "\\bword", "a+?", "a*?", "[[:alpha:]]", "[]a]", "\\"].map(
+      (pattern) => ({ op: "matches", path: "state.city", pattern, flags: "" }),
+    ),
+  ),
   "query-validation.sort": sorts(
     [{ path: "state.age", direction: "up" }],
     [{ path: "state.age" }],
