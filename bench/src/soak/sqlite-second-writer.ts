@@ -1,5 +1,6 @@
 // A second writer on the soak's SQLite file, in a process of its own, which the fault injector kills with SIGKILL
 // (mid-transaction, as often as not) and starts again. It prints one JSON line per write as it ends.
+import { writeSync } from "node:fs";
 import { EventStore } from "@chronicle/core";
 import { SqliteEventStorageAdapter } from "@chronicle/sqlite";
 import { soakRandom } from "./soak-random.js";
@@ -16,8 +17,11 @@ export interface SecondWriterOptions {
 const options = JSON.parse(process.argv[2] ?? "{}") as SecondWriterOptions;
 const store = new EventStore(new SqliteEventStorageAdapter({ filename: options.filename }));
 const random = soakRandom(options.seed);
-const print = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
+// Written synchronously, so an acknowledgement printed before the kill is never lost in a buffer with the process.
+const print = (line: unknown) => writeSync(1, `${JSON.stringify(line)}\n`);
 
+await store.log().latest();
+print({ ready: true });
 for (let index = 0; ; index += 1) {
   const record: WriterRecord = { outcomes: [], retried: new Map() };
   const outcome = await publishPlanned(store, planWrite(options.writer, index, random, true), random, record);

@@ -15,13 +15,14 @@ const benchDirectory = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
 
 /** A line the second writer prints as one of its writes ends. */
 type SecondWriterLine =
+  | { ready: true }
   | { write: string; retried: Record<string, number>; stored: [string, string, string, number, string][] }
   | { write: string; retried: Record<string, number>; failed: string; message: string };
 
 /**
  * The SQLite adapter on a file of its own (WAL mode, `synchronous: "full"`),
  * shared with a second writer process that the fault injector kills with
- * SIGKILL every 1–3 s, often inside a transaction, and starts again.
+ * SIGKILL after 1–3 s of writing, often inside a transaction, and starts again.
  */
 export async function sqliteTarget(runId: string): Promise<SoakTarget> {
   const directory = mkdtempSync(join(tmpdir(), `chronicle-soak-${runId}-`));
@@ -31,7 +32,7 @@ export async function sqliteTarget(runId: string): Promise<SoakTarget> {
   await (store.adapter as SqliteEventStorageAdapter).migrate();
   return {
     store,
-    faults: "SIGKILL of a second writer process on the same file, every 1–3 s, started again at once",
+    faults: "SIGKILL of a second writer process on the same file after 1–3 s of writing, started again at once",
     startFaults(random: SoakRandom) {
       const outcomes: SoakOutcome[] = [];
       const incidents: string[] = [];
@@ -40,7 +41,7 @@ export async function sqliteTarget(runId: string): Promise<SoakTarget> {
       let starts = 0;
       let unreadable = 0;
       let stopped = false;
-      let current: { child: ChildProcess; exited: Promise<void> } | undefined;
+      let current: { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } | undefined;
       let wake: (() => void) | undefined;
 
       const start = () => {
@@ -55,6 +56,10 @@ export async function sqliteTarget(runId: string): Promise<SoakTarget> {
         child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
           stderr += chunk;
         });
+        let markReady: () => void = () => {};
+        const ready = new Promise<void>((resolve) => {
+          markReady = resolve;
+        });
         createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (text) => {
           let line: SecondWriterLine;
           try {
@@ -62,6 +67,10 @@ export async function sqliteTarget(runId: string): Promise<SoakTarget> {
           } catch {
             // The last line of a killed process may be cut short.
             unreadable += 1;
+            return;
+          }
+          if ("ready" in line) {
+            markReady();
             return;
           }
           for (const [code, count] of Object.entries(line.retried)) retried.set(code, (retried.get(code) ?? 0) + count);
@@ -85,19 +94,23 @@ export async function sqliteTarget(runId: string): Promise<SoakTarget> {
             resolve();
           });
         });
-        current = { child, exited };
+        current = { child, ready: Promise.race([ready, exited]), exited };
       };
 
       const loop = (async () => {
         while (!stopped) {
           start();
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, random.between(1_000, 3_000));
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
+          // The clock starts once the process is writing: on a busy machine starting it can take longer than its life.
+          await current?.ready;
+          if (!stopped) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, random.between(1_000, 3_000));
+              wake = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+          }
           if (!stopped) kills += 1;
           current?.child.kill("SIGKILL");
           await current?.exited;
