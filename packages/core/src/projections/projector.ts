@@ -25,9 +25,10 @@ export type ProjectorHandler<State, Event> = (state: State, event: Event) => Sta
  * event map does not have is a compile error; names without a handler are
  * treated as `unknownEvents` says.
  */
-export type ProjectorHandlers<State, Events extends EventMap = UntypedEvents> = {
-  readonly [Name in EventNameOf<Events>]?: ProjectorHandler<State, ProjectorEvent<Events, Name>>;
-};
+export type ProjectorHandlers<State, Events extends EventMap = UntypedEvents> = string extends keyof Events
+  ? // Untyped: any name, any stored event.
+    { readonly [name: string]: ProjectorHandler<State, StoredEvent> | undefined }
+  : { readonly [Name in EventNameOf<Events>]?: ProjectorHandler<State, ProjectorEvent<Events, Name>> };
 
 /** What `defineProjector` takes. */
 export interface ProjectorDefinition<State extends JsonValue, Events extends EventMap = UntypedEvents> {
@@ -36,9 +37,9 @@ export interface ProjectorDefinition<State extends JsonValue, Events extends Eve
   /** A positive integer, default 1. Bump it when handlers change meaning: projections of another version are folded again from the start. */
   version?: number;
   /** The state before any event: called afresh for every fold from the start. */
-  initialState: () => NoInfer<State>;
+  initialState: () => State;
   /** Handlers keyed by event name. */
-  handlers: ProjectorHandlers<NoInfer<State>, Events>;
+  handlers: ProjectorHandlers<NoInfer<State>, NoInfer<Events>>;
   /** The id of the projection of a source. Default: the stream name, the category name, or `"log"`. */
   id?: (source: EventTarget) => string;
   /** What to do with an event that has no handler. Default `"ignore"`. */
