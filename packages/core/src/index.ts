@@ -122,7 +122,7 @@ export {
 export { normaliseFilter } from "./queries/normalise-filter.js";
 export { describePath, normalisePath } from "./queries/normalise-path.js";
 export type { NormalisedPath, ProjectionPath, ProjectionPathRoot } from "./queries/paths.js";
-export { checkPortableRegex } from "./queries/portable-regex.js";
+export { checkPortableRegex, portableRegExp } from "./queries/portable-regex.js";
 export { readJsonPath, readProjectionPath } from "./queries/read-path.js";
 export {
   compareProjections,

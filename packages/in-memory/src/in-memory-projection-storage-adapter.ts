@@ -1,7 +1,6 @@
 import {
   ClosedError,
   compareCodePoints,
-  compareProjections,
   compareSortKeys,
   type EventTarget,
   evaluateFilter,
@@ -13,11 +12,22 @@ import {
   type ProjectionSearchQuery,
   type ProjectionStorageAdapter,
   type ProjectionStorageCapabilities,
+  type SortValue,
   sortValuesOf,
 } from "@chronicle/core";
 
-/** A projection as kept: its state as JSON text, so no caller can change what is stored. */
-type Stored = Omit<PreparedProjection, "state">;
+/**
+ * A projection as kept: its state parsed once from the JSON text for filters
+ * and sorts, which only read it, and the text itself to give callers copies, so
+ * no caller can change what is stored.
+ */
+type Stored = PreparedProjection;
+
+/** A matching projection with its sort values, read once per search. */
+interface Candidate {
+  readonly stored: Stored;
+  readonly values: SortValue[];
+}
 
 /**
  * Keeps projections in this process's memory: the reference implementation of
@@ -35,8 +45,17 @@ export class InMemoryProjectionStorageAdapter implements ProjectionStorageAdapte
     const key = keyOf(projection);
     const stored = this.#projections.get(key);
     if (stored !== undefined && isOlderProjection(projection, stored)) return false;
-    const { state: _, ...kept } = projection;
-    this.#projections.set(key, { ...kept, source: { ...projection.source }, updatedAt: copyDate(projection.updatedAt) });
+    this.#projections.set(key, {
+      name: projection.name,
+      id: projection.id,
+      source: { ...projection.source },
+      state: JSON.parse(projection.stateJson),
+      stateJson: projection.stateJson,
+      version: projection.version,
+      position: projection.position,
+      eventCount: projection.eventCount,
+      updatedAt: copyDate(projection.updatedAt),
+    });
     return true;
   }
 
@@ -63,19 +82,24 @@ export class InMemoryProjectionStorageAdapter implements ProjectionStorageAdapte
 
   async search(query: ProjectionSearchQuery): Promise<Projection[]> {
     this.#assertOpen();
-    let matching = this.#matching(query);
-    const after = query.after;
-    if (after !== undefined) {
-      matching = matching.filter((projection) => compareSortKeys(sortValuesOf(projection, query.sort), after, query.sort) > 0);
+    const { sort, after } = query;
+    const wanted = (query.offset ?? 0) + query.limit;
+    const compare = (left: Candidate, right: Candidate) => compareSortKeys(left.values, right.values, sort);
+    const candidates: Candidate[] = [];
+    for (const stored of this.#matching(query)) {
+      const values = sortValuesOf(stored, sort);
+      if (after !== undefined && compareSortKeys(values, after, sort) <= 0) continue;
+      candidates.push({ stored, values });
     }
-    matching.sort(compareProjections(query.sort));
-    const start = query.offset ?? 0;
-    return matching.slice(start, start + query.limit);
+    const ordered = wanted * 8 < candidates.length ? smallest(candidates, wanted, compare) : candidates.sort(compare);
+    return ordered.slice(query.offset ?? 0, wanted).map((candidate) => toProjection(candidate.stored));
   }
 
   async count(query: ProjectionCountQuery): Promise<number> {
     this.#assertOpen();
-    return this.#matching(query).length;
+    let count = 0;
+    for (const _ of this.#matching(query)) count += 1;
+    return count;
   }
 
   async close(): Promise<void> {
@@ -86,14 +110,11 @@ export class InMemoryProjectionStorageAdapter implements ProjectionStorageAdapte
     await this.close();
   }
 
-  #matching(query: ProjectionCountQuery): Projection[] {
-    const result: Projection[] = [];
+  *#matching(query: ProjectionCountQuery): Generator<Stored> {
     for (const stored of this.#projections.values()) {
       if (query.name !== undefined && stored.name !== query.name) continue;
-      const projection = toProjection(stored);
-      if (query.filter === undefined || evaluateFilter(query.filter, projection)) result.push(projection);
+      if (query.filter === undefined || evaluateFilter(query.filter, stored)) yield stored;
     }
-    return result;
   }
 
   #assertOpen(): void {
@@ -106,8 +127,34 @@ function keyOf(key: ProjectionKey): string {
 }
 
 function toProjection(stored: Stored): Projection {
-  const { stateJson, ...rest } = stored;
-  return { ...rest, source: { ...stored.source }, state: JSON.parse(stateJson), updatedAt: copyDate(stored.updatedAt) };
+  return {
+    name: stored.name,
+    id: stored.id,
+    source: { ...stored.source },
+    state: JSON.parse(stored.stateJson),
+    version: stored.version,
+    position: stored.position,
+    eventCount: stored.eventCount,
+    updatedAt: copyDate(stored.updatedAt),
+  };
+}
+
+/** The `count` smallest items in order, kept in a sorted buffer: far cheaper than sorting all when few are wanted. */
+function smallest<T>(items: readonly T[], count: number, compare: (left: T, right: T) => number): T[] {
+  const kept: T[] = [];
+  for (const item of items) {
+    if (kept.length === count && compare(item, kept[count - 1] as T) >= 0) continue;
+    let low = 0;
+    let high = kept.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compare(kept[middle] as T, item) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    kept.splice(low, 0, item);
+    if (kept.length > count) kept.pop();
+  }
+  return kept;
 }
 
 function copyDate(date: Date | undefined): Date | undefined {

@@ -2,6 +2,7 @@ import type { JsonValue } from "../json.js";
 import type { Projection } from "../projections/projection.js";
 import { compareCodePoints } from "./compare-strings.js";
 import type { JsonScalar, NormalisedFilter } from "./filters.js";
+import { portableRegExp } from "./portable-regex.js";
 import { readProjectionPath } from "./read-path.js";
 
 /** Compiled regular expressions, per filter node, so a search compiles each once. */
@@ -15,7 +16,8 @@ const compiled = new WeakMap<object, RegExp>();
  * Equality and comparisons never cross JSON types; numbers compare
  * numerically, strings by code point. `contains` matches an array with an
  * element equal to the value, or a string containing the string value.
- * `exists` matches a present path, even one holding `null`.
+ * `exists` matches a present path, even one holding `null`. `matches`
+ * evaluates with `portableRegExp`, as PostgreSQL's `~` / `~*` do.
  */
 export function evaluateFilter(filter: NormalisedFilter, projection: Projection): boolean {
   switch (filter.op) {
@@ -58,7 +60,7 @@ function evaluateAt(filter: Exclude<NormalisedFilter, { op: "and" | "or" | "not"
       if (typeof value !== "string") return false;
       let regex = compiled.get(filter);
       if (regex === undefined) {
-        regex = new RegExp(filter.pattern, filter.flags);
+        regex = portableRegExp(filter.pattern, filter.flags);
         compiled.set(filter, regex);
       }
       return regex.test(value);

@@ -78,11 +78,15 @@ export function startsWith(path: ProjectionPath, prefix: string): Filter {
 
 /**
  * Matches a string in which the regular expression finds a match. Only the `i`
- * flag is allowed, and only the syntax JavaScript shares with POSIX extended
- * expressions, so every adapter evaluates it the same way.
+ * flag is allowed (`u` and `s` are implied and dropped), and only the syntax
+ * JavaScript shares with POSIX extended expressions, so every adapter evaluates
+ * it the same way.
  */
 export function matches(path: ProjectionPath, regex: RegExp | string): Filter {
-  if (regex instanceof RegExp) return { op: "matches", path, pattern: regex.source, flags: regex.flags as "" | "i" };
+  if (regex instanceof RegExp) {
+    // Matching is always by code point with `.` matching newlines, so `u` and `s` add nothing.
+    return { op: "matches", path, pattern: regex.source, flags: regex.flags.replace(/[su]/g, "") as "" | "i" };
+  }
   return { op: "matches", path, pattern: regex, flags: "" };
 }
 

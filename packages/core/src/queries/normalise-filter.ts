@@ -42,7 +42,7 @@ function normalise(filter: unknown, depth: number): NormalisedFilter {
     case "in": {
       if (!Array.isArray(node.values))
         throw new InvalidInputError(`inArray takes an array of JSON scalars, got ${describeValue(node.values)}`);
-      return { op, path: normalisePath(node.path), values: node.values.map((value) => scalar(value, "inArray")) };
+      return { op, path: normalisePath(node.path), values: Array.from(node.values, (value) => scalar(value, "inArray")) };
     }
     case "startsWith": {
       if (typeof node.prefix !== "string")
@@ -65,7 +65,7 @@ function normalise(filter: unknown, depth: number): NormalisedFilter {
     case "and":
     case "or": {
       if (!Array.isArray(node.filters)) throw new InvalidInputError(`${op} takes filters, got ${describeValue(node.filters)}`);
-      return { op, filters: node.filters.map((inner) => normalise(inner, depth + 1)) };
+      return { op, filters: Array.from(node.filters, (inner) => normalise(inner, depth + 1)) };
     }
     case "not":
       return { op, filter: normalise(node.filter, depth + 1) };

@@ -12,7 +12,7 @@ import type { NormalisedSort } from "./sorting.js";
 export function normaliseSort(sort: unknown): NormalisedSort[] {
   if (sort === undefined) return [];
   if (!Array.isArray(sort)) throw new InvalidInputError(`sort takes an array of asc(path) / desc(path), got ${describeValue(sort)}`);
-  return sort.map((key) => {
+  return Array.from(sort, (key) => {
     const { path, direction } = (key ?? {}) as { path?: unknown; direction?: unknown };
     if (direction !== "asc" && direction !== "desc") {
       throw new InvalidInputError(`a sort key must be built with asc(path) or desc(path), got ${describeValue(key)}`);
