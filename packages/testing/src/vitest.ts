@@ -45,3 +45,15 @@ export {
   type RunProjectionContractTestOptions,
   runProjectionContractTest,
 } from "./projection-contract/run-projection-contract-test.js";
+export {
+  type DescribeSubscriptionSupportOptions,
+  describeSubscriptionSupport,
+} from "./subscription-contract/describe-subscription-support.js";
+export { type SubscriptionContractTestId, subscriptionContractTestIds } from "./subscription-contract/registry.js";
+export {
+  SUBSCRIPTION_CONTRACT_GROUPS,
+  type SubscriptionContractConcurrency,
+  type SubscriptionContractContext,
+  type SubscriptionContractGroup,
+  type SubscriptionContractProcess,
+} from "./subscription-contract/subscription-contract-test.js";
