@@ -203,7 +203,8 @@ function valueAt(path: NormalisedPath, parameters: Parameters, element: string):
   for (const segment of path.segments) {
     if (typeof segment === "number") {
       flush();
-      expression = segment <= LARGEST_INDEX ? `${element}(${expression}, ${parameters.add(segment)}::integer)` : "NULL::jsonb";
+      // No array reaches past the largest integer index: NULL reads as missing, and keeps the parameters before it in use.
+      expression = `${element}(${expression}, ${segment <= LARGEST_INDEX ? parameters.add(segment) : "NULL"}::integer)`;
     } else if (CANONICAL_INDEX.test(segment) || !READ_AS_ANOTHER_INDEX.test(segment)) {
       run.push(segment);
     } else {
