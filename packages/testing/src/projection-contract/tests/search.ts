@@ -1,10 +1,61 @@
-import { and, contains, eq, exists, gt, gte, inArray, lt, lte, matches, ne, not, or, startsWith } from "@chronicle/core";
+import {
+  and,
+  contains,
+  eq,
+  exists,
+  type Filter,
+  gt,
+  gte,
+  inArray,
+  type JsonObject,
+  lt,
+  lte,
+  matches,
+  ne,
+  not,
+  or,
+  startsWith,
+} from "@chronicle/core";
 import { expect } from "vitest";
+import { projection } from "../../projection-builder.js";
 import { defineProjectionTests } from "../define-tests.js";
-import { describeQuery, keysOf, searchAll } from "../helpers.js";
+import { describeQuery, idsOf, keysOf, saveAll, searchAll } from "../helpers.js";
+import type { ProjectionContractTestContext } from "../projection-contract-test.js";
 import { EVERYONE, except, expectPeople, matching, seedPeople } from "../search-world.js";
 
 const STRING_CITIES = ["ada", "bob", "cy", "fay", "gus", "hal"];
+
+/** Saves one `thing` projection per state, with ids `t0`, `t1`, …, and returns a matcher of their ids. */
+async function things(context: ProjectionContractTestContext, states: readonly JsonObject[]) {
+  await saveAll(
+    context.store,
+    states.map((state, index) => projection().withName("thing").withId(`t${index}`).withState(state).build()),
+  );
+  return async (filter: Filter, ids: readonly string[]): Promise<void> => {
+    const found = await searchAll(context.store, { name: "thing", filter });
+    expect(idsOf(found), `things matching ${describeQuery(filter)}`).toEqual([...ids].sort());
+  };
+}
+
+/** Keys that a path compiled into SQL, a JSON path or a script must quote or escape. */
+export const AWKWARD_KEYS = [
+  "it's",
+  'a"b',
+  "a\\b",
+  "{x}",
+  "a,b",
+  "[0]",
+  "$",
+  "*",
+  " spaced ",
+  "ключ",
+  "🎉",
+  "a.b",
+  "%_",
+  "0x",
+  "-1",
+  "null",
+];
 
 /**
  * Every filter operator over strings, numbers, booleans, nulls and missing
@@ -22,6 +73,37 @@ export const searchTests = defineProjectionTests("search", {
     await seedPeople(store);
     await expectPeople(store, eq("state.score", 1e15), ["dee"]);
     await expectPeople(store, eq("state.score", -1e15), ["fay"]);
+  },
+  "search.eq.fraction-precision": async (context) => {
+    const expect = await things(context, [{ x: 0.1 + 0.2 }, { x: 0.3 }, { x: 1 / 3 }, { x: 0.1 }]);
+    await expect(eq("state.x", 0.3), ["t1"]);
+    await expect(eq("state.x", 0.1 + 0.2), ["t0"]);
+    await expect(gt("state.x", 0.3), ["t0", "t2"]);
+    await expect(eq("state.x", 1 / 3), ["t2"]);
+    await expect(lt("state.x", 0.3333333333), ["t0", "t1", "t3"]);
+  },
+  "search.eq.large-integers": async (context) => {
+    const expect = await things(context, [
+      { n: Number.MAX_SAFE_INTEGER },
+      { n: Number.MAX_SAFE_INTEGER - 1 },
+      { n: -Number.MAX_SAFE_INTEGER },
+      { n: 2 ** 31 },
+      { n: 2 ** 31 - 1 },
+    ]);
+    await expect(eq("state.n", Number.MAX_SAFE_INTEGER), ["t0"]);
+    await expect(eq("state.n", Number.MAX_SAFE_INTEGER - 1), ["t1"]);
+    await expect(gt("state.n", Number.MAX_SAFE_INTEGER - 1), ["t0"]);
+    await expect(gte("state.n", 2 ** 31), ["t0", "t1", "t3"]);
+    await expect(lt("state.n", 0), ["t2"]);
+  },
+  "search.eq.no-unicode-normalisation": async (context) => {
+    // "é" as one code point and as "e" with a combining accent are different strings.
+    const expect = await things(context, [{ word: "caf\u00e9" }, { word: "cafe\u0301" }, { word: "CAF\u00c9" }]);
+    await expect(eq("state.word", "caf\u00e9"), ["t0"]);
+    await expect(eq("state.word", "cafe\u0301"), ["t1"]);
+    await expect(startsWith("state.word", "cafe"), ["t1"]);
+    await expect(contains("state.word", "\u0301"), ["t1"]);
+    await expect(gt("state.word", "cafe\uffff"), ["t0"]);
   },
   "search.eq.boolean-true": matching(eq("state.active", true), ["ada", "gus"]),
   "search.eq.boolean-false": matching(eq("state.active", false), ["bob", "hal"]),
@@ -120,6 +202,12 @@ export const searchTests = defineProjectionTests("search", {
   "search.in.types-kept-apart": matching(inArray("state.age", [30, "30"]), ["bob", "dee"]),
   "search.in.null-matches-null-and-missing": matching(inArray("state.age", [null, 36]), ["ada", "cy", "eve"]),
   "search.in.booleans": matching(inArray("state.active", [false, "true"]), ["bob", "fay", "hal"]),
+  "search.in.many-values": async (context) => {
+    const expect = await things(context, [{ code: "c-17" }, { code: "c-1999" }, { code: "c-2000" }, { code: 17 }]);
+    const codes = Array.from({ length: 2000 }, (_, index) => `c-${index}`);
+    await expect(inArray("state.code", codes), ["t0", "t1"]);
+    await expect(not(inArray("state.code", codes)), ["t2", "t3"]);
+  },
   "search.in.empty-list-matches-nothing": matching(inArray("state.city", []), []),
   "search.in.not-array-elements": matching(inArray("state.tags", ["red", "blue"]), ["dee"]),
 
@@ -264,6 +352,26 @@ export const searchTests = defineProjectionTests("search", {
     ["ada", "bob"],
   ),
 
+  "search.logic.wide-and-deep": async (context) => {
+    const expect = await things(context, [{ n: 5, tag: "x" }, { n: 500, tag: "y" }, { tag: "x" }]);
+    const wide = and(...Array.from({ length: 300 }, (_, index) => ne("state.n", 1000 + index)), exists("state.n"));
+    await expect(wide, ["t0", "t1"]);
+    await expect(or(...Array.from({ length: 300 }, (_, index) => eq("state.n", index))), ["t0"]);
+    let deep: Filter = eq("state.tag", "x");
+    for (let depth = 0; depth < 50; depth += 1) deep = not(deep);
+    await expect(deep, ["t0", "t2"]);
+    deep = not(deep);
+    await expect(deep, ["t1"]);
+  },
+  "search.nul-character": async (context) => {
+    const expect = await things(context, [{ text: "a\u0000b" }, { text: "ab" }, { text: "a" }]);
+    await expect(eq("state.text", "a\u0000b"), ["t0"]);
+    await expect(eq("state.text", "ab"), ["t1"]);
+    await expect(startsWith("state.text", "a\u0000"), ["t0"]);
+    await expect(contains("state.text", "\u0000"), ["t0"]);
+    await expect(gt("state.text", "a"), ["t0", "t1"]);
+    await expect(lt("state.text", "ab"), ["t0", "t2"]);
+  },
   "search.path.array-form": matching(eq(["state", "tags", 0], "red"), ["ada"]),
   "search.path.dotted-index": async ({ store }) => {
     await seedPeople(store);
@@ -302,6 +410,34 @@ export const searchTests = defineProjectionTests("search", {
     ]) {
       await expectPeople(store, exists(path), []);
     }
+  },
+  "search.path.awkward-keys": async (context) => {
+    const state: JsonObject = {};
+    for (const [index, key] of AWKWARD_KEYS.entries()) state[key] = { value: index };
+    const expect = await things(context, [state, {}]);
+    for (const [index, key] of AWKWARD_KEYS.entries()) {
+      await expect(eq(["state", key, "value"], index), ["t0"]);
+      await expect(exists(["state", key]), ["t0"]);
+      await expect(eq(["state", key, "value"], index + 1), []);
+    }
+  },
+  "search.path.through-arrays-of-objects": async (context) => {
+    const expect = await things(context, [
+      {
+        items: [
+          { name: "a", price: 3 },
+          { name: "b", price: 1 },
+        ],
+      },
+      { items: [{ name: "b", price: 2 }] },
+      { items: { "0": { name: "a" } } },
+    ]);
+    await expect(eq("state.items.1.name", "b"), ["t0"]);
+    await expect(eq("state.items.0.name", "b"), ["t1"]);
+    await expect(eq("state.items.0.name", "a"), ["t0", "t2"]);
+    await expect(eq(["state", "items", 0, "name"], "a"), ["t0"]);
+    await expect(lt(["state", "items", 0, "price"], 3), ["t1"]);
+    await expect(exists("state.items.1.price"), ["t0"]);
   },
   "search.path.whole-state": async ({ store }) => {
     await seedPeople(store);
