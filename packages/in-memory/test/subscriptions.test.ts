@@ -1,6 +1,14 @@
-import { ChronicleError, EventStore, type StoredEvent, UnavailableError } from "@chronicle/core";
+import {
+  ChronicleError,
+  defineProjector,
+  EventStore,
+  keepProjectionLive,
+  ProjectionStore,
+  type StoredEvent,
+  UnavailableError,
+} from "@chronicle/core";
 import { describe, expect, it } from "vitest";
-import { InMemoryEventStorageAdapter } from "../src/index.js";
+import { InMemoryEventStorageAdapter, InMemoryProjectionStorageAdapter } from "../src/index.js";
 
 function events(count: number, name = "happened") {
   return Array.from({ length: count }, (_, index) => ({ name, payload: { index } }));
@@ -121,5 +129,23 @@ describe("subscriptions on the in-memory adapter", () => {
     await subscription.close();
     expect(positions).toEqual([2n, 4n, 5n]);
     await expect(subscription.caughtUp()).rejects.toBeInstanceOf(ChronicleError);
+  });
+
+  it("keeps a projection per stream live in a projection store", async () => {
+    const store = new EventStore(new InMemoryEventStorageAdapter());
+    const projections = new ProjectionStore(new InMemoryProjectionStorageAdapter());
+    const counter = defineProjector<{ count: number }>({
+      name: "counter",
+      initialState: () => ({ count: 0 }),
+      handlers: { happened: (state) => ({ count: state.count + 1 }) },
+    });
+    await store.stream("tally", "a").publish({ events: events(2) });
+    await using live = keepProjectionLive({ store, projector: counter, projections, source: store.category("tally"), per: "stream" });
+    await live.caughtUp();
+    await store.stream("tally", "b").publish({ events: events(3) });
+    await store.stream("tally", "a").publish({ events: events(1) });
+    await live.caughtUp();
+    expect((await projections.load({ name: "counter", id: "a" }))?.state).toEqual({ count: 3 });
+    expect((await projections.load({ name: "counter", id: "b" }))?.state).toEqual({ count: 3 });
   });
 });
