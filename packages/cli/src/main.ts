@@ -1,0 +1,129 @@
+import { Command, CommanderError, Option } from "commander";
+import { EXIT } from "./cli-error.js";
+import { copy } from "./commands/copy.js";
+import { exportLog } from "./commands/export.js";
+import { importFiles } from "./commands/import.js";
+import { migrate } from "./commands/migrate.js";
+import { read } from "./commands/read.js";
+import { stats } from "./commands/stats.js";
+import { streams } from "./commands/streams.js";
+import { tail } from "./commands/tail.js";
+import { runCommand } from "./run-command.js";
+
+const URL_HELP = "the store: postgres://…[?schema=], sqlite:<path> (or file:<path>), redis://…[?prefix=]; defaults to CHRONICLE_URL";
+
+/** The `chronicle` program, with every command; `run` parses arguments and sets the exit code. */
+export function createProgram(): Command {
+  const program = new Command("chronicle")
+    .description("Migrate, inspect, follow, export, import and copy Chronicle event stores.")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 success, 1 failure (including an interrupted copy or import), 2 bad usage.
+
+Examples:
+  chronicle migrate --url postgres://app@db/app?schema=events
+  chronicle stats --url sqlite:./events.db
+  chronicle read --url sqlite:./events.db profiles/joe
+  chronicle export --url redis://127.0.0.1:6379 --out backup.ndjson.gz
+  chronicle copy --from sqlite:./events.db --to postgres://app@db/app`,
+    );
+  const url = () => new Option("--url <url>", URL_HELP).env("CHRONICLE_URL");
+
+  program
+    .command("migrate")
+    .description("create or upgrade the store's schema (idempotent)")
+    .addOption(url())
+    .addHelpText("after", "\nExample:\n  chronicle migrate --url postgres://app@db/app?schema=chronicle")
+    .action((options) => runCommand((context) => migrate(options, context)));
+
+  program
+    .command("stats")
+    .description("count events, streams and categories; first and last sequence numbers and dates")
+    .addOption(url())
+    .option("--json", "print one JSON object")
+    .addHelpText("after", "\nExample:\n  chronicle stats --url sqlite:./events.db --json")
+    .action((options) => runCommand((context) => stats(options, context)));
+
+  program
+    .command("streams")
+    .description("list streams with their event counts and latest events")
+    .addOption(url())
+    .option("--category <category>", "only the streams of this category")
+    .option("--json", "print NDJSON (the default when standard output is not a terminal)")
+    .addHelpText("after", "\nExample:\n  chronicle streams --url sqlite:./events.db --category profiles")
+    .action((options) => runCommand((context) => streams(options, context)));
+
+  program
+    .command("read")
+    .description("print the events of a category or a stream")
+    .argument("<source>", "<category> or <category>/<stream>")
+    .addOption(url())
+    .option("--after <sequence>", "only events after this sequence number")
+    .option("--limit <count>", "at most this many events")
+    .option("--names <names>", "only events with these names, comma-separated")
+    .option("--backwards", "newest first")
+    .option("--json", "print NDJSON (the default when standard output is not a terminal)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  chronicle read --url sqlite:./events.db profiles --names profile-created --limit 10\n  chronicle read --url sqlite:./events.db profiles/joe --backwards",
+    )
+    .action((source, options) => runCommand((context) => read(source, options, context)));
+
+  program
+    .command("tail")
+    .description("print new events as they are committed, until interrupted")
+    .argument("[source]", "<category> or <category>/<stream>; the whole log when omitted")
+    .addOption(url())
+    .option("--after <sequence>", "start after this sequence number instead of at the end")
+    .option("--interval-ms <ms>", "how long to wait between reads when idle", "250")
+    .option("--json", "print NDJSON (the default when standard output is not a terminal)")
+    .addHelpText("after", "\nExample:\n  chronicle tail --url postgres://app@db/app profiles")
+    .action((source, options) => runCommand((context) => tail(source, options, context)));
+
+  program
+    .command("export")
+    .description("write the whole log as NDJSON, every field exactly (gzip when the file ends in .gz)")
+    .addOption(url())
+    .option("--out <file>", "the file to write; standard output when omitted")
+    .addHelpText("after", "\nExample:\n  chronicle export --url sqlite:./events.db --out backup.ndjson.gz")
+    .action((options) => runCommand((context) => exportLog(options, context)));
+
+  program
+    .command("import")
+    .description("append the events of NDJSON exports, keeping ids, dates, positions and order (idempotent)")
+    .argument("<files...>", "files written by chronicle export (.ndjson or .ndjson.gz)")
+    .addOption(url())
+    .option("--batch-size <count>", "events per save", "500")
+    .addHelpText("after", "\nExample:\n  chronicle import --url postgres://app@db/app backup.ndjson.gz")
+    .action((files, options) => runCommand((context) => importFiles(files, options, context)));
+
+  program
+    .command("copy")
+    .description("copy every event from one store to another, resumably, and verify the counts")
+    .requiredOption("--from <url>", "the source store URL")
+    .requiredOption("--to <url>", "the target store URL")
+    .option("--batch-size <count>", "events per page and per save", "1000")
+    .addHelpText("after", "\nExample:\n  chronicle copy --from sqlite:./events.db --to postgres://app@db/app?schema=chronicle")
+    .action((options) => runCommand((context) => copy(options, context)));
+
+  for (const command of program.commands) command.exitOverride().showHelpAfterError("(run with --help for usage)");
+  return program;
+}
+
+/** Runs the program on `argv` (as `process.argv`) and sets `process.exitCode`. */
+export async function run(argv: readonly string[]): Promise<void> {
+  const program = createProgram();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version output are not failures; anything else commander rejects is bad usage.
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    throw error;
+  }
+}
