@@ -123,3 +123,23 @@ export function ordered(sort: Sort[], ids: readonly string[]) {
 export function except(...ids: string[]): string[] {
   return EVERYONE.filter((id) => !ids.includes(id));
 }
+
+/** Keys that a path compiled into SQL, a JSON path or a script must quote or escape. */
+export const AWKWARD_KEYS = [
+  "it's",
+  'a"b',
+  "a\\b",
+  "{x}",
+  "a,b",
+  "[0]",
+  "$",
+  "*",
+  " spaced ",
+  "ключ",
+  "🎉",
+  "a.b",
+  "%_",
+  "0x",
+  "-1",
+  "null",
+];

@@ -131,6 +131,27 @@ export const pagingTests = defineProjectionTests("paging", {
   "paging.keyset.arrays-as-null": keyset(SHAPES["arrays-as-null"] ?? []),
   "paging.keyset.mixed-directions": keyset(SHAPES["mixed-directions"] ?? []),
   "paging.keyset.several-keys": keyset(SHAPES["several-keys"] ?? []),
+  "paging.keyset.awkward-values": async ({ store }) => {
+    // Every sort value lands in a cursor and back in a query: quotes, escapes, wildcards, astral characters, extremes.
+    const values = ["", "'", '"', "\\", "%", "_", "𝔸", "ｚ", "a'b", "{}", "[]", 1e15, -0.5, 0, -1e15, true, false, null];
+    await saveAll(
+      store,
+      values.map((value, index) =>
+        projection()
+          .withName("awkward")
+          .withId(`v${String(index).padStart(2, "0")}`)
+          .withState({ value })
+          .build(),
+      ),
+    );
+    for (const sort of [[asc("state.value")], [desc("state.value")], [desc("state.value"), desc("id")]]) {
+      const everything = await store.search({ sort, limit: 1000 });
+      expect(everything.items).toHaveLength(values.length);
+      for (const limit of [1, 2, 5]) {
+        expect(keysOf(await searchAll(store, { sort }, limit)), `pages of ${limit}`).toEqual(keysOf(everything.items));
+      }
+    }
+  },
   "paging.keyset.with-filter": async ({ store }) => {
     await saveAll(store, numbered(40));
     const shape: SearchShape = { name: "numbered", filter: gt("state.n", 10), sort: [desc("state.group"), asc("state.n")] };

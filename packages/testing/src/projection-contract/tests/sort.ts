@@ -2,8 +2,8 @@ import { asc, desc, streamIdentifier } from "@chronicle/core";
 import { expect } from "vitest";
 import { projection } from "../../projection-builder.js";
 import { defineProjectionTests } from "../define-tests.js";
-import { idsOf, keysOf, saveAll, searchAll } from "../helpers.js";
-import { EVERYONE, ordered, seedPeople } from "../search-world.js";
+import { compareCodePoints, idsOf, keysOf, saveAll, searchAll } from "../helpers.js";
+import { AWKWARD_KEYS, EVERYONE, ordered, seedPeople } from "../search-world.js";
 
 /** Saves projections named `name` whose state is `{ value }`, with the given ids. */
 function valued(name: string, entries: readonly (readonly [string, unknown])[]) {
@@ -116,6 +116,38 @@ export const sortTests = defineProjectionTests("sort", {
     const people = EVERYONE.map((id) => `person/${id}`);
     expect(keysOf(await searchAll(store, { sort: [asc("position")] }))).toEqual([...people, "account/ada", "profile/ada"]);
     expect(keysOf(await searchAll(store, { sort: [desc("position")] }))).toEqual(["account/ada", "profile/ada", ...[...people].reverse()]);
+  },
+  "sort.control-characters-and-empty-string": async ({ store }) => {
+    // Locale collations skip spaces and punctuation or fold case; code point order does neither.
+    const values = ["a", "", " ", "\t", "A", "\u007f", "é", "-", "_", "a b", "ab", "Z", "~"];
+    await saveAll(
+      store,
+      valued(
+        "texts",
+        values.map((value, index) => [`v${String(index).padStart(2, "0")}`, value] as const),
+      ),
+    );
+    const sorted = [...values].sort(compareCodePoints);
+    const found = await searchAll(store, { sort: [asc("state.value")] });
+    expect(found.map((item) => (item.state as { value: string }).value)).toEqual(sorted);
+    const descending = await searchAll(store, { sort: [desc("state.value")] });
+    expect(descending.map((item) => (item.state as { value: string }).value)).toEqual([...sorted].reverse());
+  },
+  "sort.by-awkward-keys": async ({ store }) => {
+    await saveAll(
+      store,
+      [3, 1, 2].map((rank, index) =>
+        projection()
+          .withName("awkward")
+          .withId(`a${index}`)
+          .withState(Object.fromEntries(AWKWARD_KEYS.map((key) => [key, { rank }])))
+          .build(),
+      ),
+    );
+    for (const key of AWKWARD_KEYS) {
+      expect(idsOf(await searchAll(store, { sort: [asc(["state", key, "rank"])] })), key).toEqual(["a1", "a2", "a0"]);
+      expect(idsOf(await searchAll(store, { sort: [desc(["state", key, "rank"])] })), key).toEqual(["a0", "a2", "a1"]);
+    }
   },
   "sort.by-roots": async ({ store }) => {
     await seedPeople(store);
