@@ -48,9 +48,9 @@ const projection = (state: JsonValue, extra: Partial<Projection> = {}): Projecti
 });
 
 /** Which of the given states a filter matches, as the indexes of those states. */
-const matching = (filter: Filter, states: readonly JsonValue[]): number[] => {
+const matching = (filter: Filter, states: readonly object[]): number[] => {
   const normalised = normaliseFilter(filter);
-  return states.flatMap((state, index) => (evaluateFilter(normalised, projection(state)) ? [index] : []));
+  return states.flatMap((state, index) => (evaluateFilter(normalised, projection(state as JsonValue)) ? [index] : []));
 };
 
 describe("evaluateFilter on strings", () => {
@@ -233,7 +233,7 @@ describe("the sort order", () => {
   it("reads missing, null, arrays and objects as one value", () => {
     const [key] = normaliseSort([asc("state.v")]);
     const path = key?.path ?? normalisePath("state.v");
-    expect([{}, { v: null }, { v: [1] }, { v: { a: 1 } }].map((state) => sortValueOf(projection(state), path))).toEqual([
+    expect(([{}, { v: null }, { v: [1] }, { v: { a: 1 } }] as JsonValue[]).map((state) => sortValueOf(projection(state), path))).toEqual([
       null,
       null,
       null,
