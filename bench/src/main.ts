@@ -10,8 +10,10 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   sqlite: async () => (await import("./sqlite.js")).sqliteSuite,
   redis: async () => (await import("./redis.js")).redisSuite,
   postgres: async () => (await import("./postgres.js")).postgresSuite,
+  "projections-postgres": async () => (await import("./projections-postgres.js")).projectionsPostgresSuite,
   "projections-sqlite": async () => (await import("./projections-sqlite.js")).projectionsSqliteSuite,
   projections: async () => (await import("./projections.js")).projectionsSuite,
+  cli: async () => (await import("./cli.js")).cliSuite,
 };
 
 const requested = process.argv.slice(2).filter((argument) => !argument.startsWith("-"));
