@@ -59,7 +59,8 @@ export interface SubscriptionContractConcurrency {
 
 /**
  * How the `crash` tests start a subscriber in a child process they can
- * `SIGKILL`. The child runs under `node --import tsx`, imports `module`, and
+ * `SIGKILL`. The child runs under `node --import tsx` in the module's folder
+ * (so tsx must be installed where the module is), imports `module`, and
  * calls its default export with the test's `SubscriptionContractContext`: it
  * must open the same storage as `create` does for that context.
  *
@@ -78,7 +79,7 @@ export interface SubscriptionContractProcess<A extends EventStorageAdapter = Eve
    * module's `recordEffect` wrote in the test's storage, one per call that committed.
    */
   readEffects?: (adapter: A, context: SubscriptionContractContext) => Promise<string[]>;
-  /** Node options of the child process; default `["--import", "tsx"]`. */
+  /** Node options of the child process; default `["--conditions=@chronicle/source", "--import", "tsx"]` (the condition resolves Chronicle's workspace packages to their source, and is ignored elsewhere). */
   execArgv?: readonly string[];
 }
 

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { extname, join } from "node:path";
+import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { EventStore } from "@chronicle/core";
 import { expect } from "vitest";
@@ -23,7 +23,9 @@ function startSubscriber(context: SubscriptionContractTestContext, instructions:
   const options = context.process;
   if (options === undefined) throw new Error("the crash tests need the suite's process option");
   const module = options.module instanceof URL ? options.module.href : pathToFileURL(options.module).href;
-  const child = spawn(process.execPath, [...(options.execArgv ?? ["--import", "tsx"]), SUBSCRIBER], {
+  const child = spawn(process.execPath, [...(options.execArgv ?? ["--conditions=@chronicle/source", "--import", "tsx"]), SUBSCRIBER], {
+    // From the module's folder, so `--import tsx` finds the adapter package's own tsx.
+    cwd: dirname(fileURLToPath(module)),
     env: { ...process.env, CHRONICLE_SUBSCRIBER: JSON.stringify({ ...instructions, module }) },
     stdio: ["ignore", "inherit", "inherit"],
   });
