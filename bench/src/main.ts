@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   "projections-sqlite": async () => (await import("./projections-sqlite.js")).projectionsSqliteSuite,
   projections: async () => (await import("./projections.js")).projectionsSuite,
   cli: async () => (await import("./cli.js")).cliSuite,
+  subscriptions: async () => (await import("./subscriptions.js")).subscriptionsSuite,
 };
 
 const requested = process.argv.slice(2).filter((argument) => !argument.startsWith("-"));
