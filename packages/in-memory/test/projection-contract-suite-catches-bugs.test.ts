@@ -295,6 +295,14 @@ const brokenCopies: BrokenCopy[] = [
 
 const real = async () => new InMemoryProjectionStorageAdapter();
 
+describe("the property tests", () => {
+  it("name the seed and the query of a failure, so createRandom(seed) replays it", async () => {
+    await expect(
+      runProjectionContractTest("property.count-matches-model", { create: async () => new CountsEverything(), property: { seeds: [42] } }),
+    ).rejects.toThrow(/^seed 42, query \d+: \{.*\}\n/);
+  });
+});
+
 describe("the projection contract suite catches broken adapters", () => {
   for (const copy of brokenCopies) {
     describe(copy.bug, () => {
