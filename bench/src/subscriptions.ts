@@ -1,0 +1,106 @@
+import { type EventStorageAdapter, EventStore, type StoredEvent } from "@chronicle/core";
+import { InMemoryEventStorageAdapter } from "@chronicle/in-memory";
+import { type BenchSuite, measure } from "./harness.js";
+
+/** The adapters measured; each opens fresh, empty storage. Other adapters add themselves here. */
+const adapters: { name: string; open: () => Promise<EventStorageAdapter> }[] = [
+  { name: "in-memory", open: async () => new InMemoryEventStorageAdapter() },
+];
+
+const LIVE_SAMPLES = 2_000;
+const POLLING_SAMPLES = 100;
+const POLL_INTERVAL_MS = 20;
+const LOG_EVENTS = 100_000;
+
+function percentile(sorted: readonly number[], fraction: number): number {
+  const value = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
+  return Math.round(value * 1000) / 1000;
+}
+
+/** Publishes one event at a time and times each until the handler has it: milliseconds, sorted. */
+async function publishToHandler(store: EventStore, options: { samples: number; notifications: boolean; name: string }) {
+  let arrived: ((event: StoredEvent) => void) | undefined;
+  const subscription = store.subscribe({
+    name: options.name,
+    source: store.category("latency"),
+    from: "end",
+    notifications: options.notifications,
+    pollIntervalMs: options.notifications ? 1_000 : POLL_INTERVAL_MS,
+    handler: (event) => arrived?.(event),
+  });
+  await subscription.caughtUp();
+  const latencies: number[] = [];
+  for (let sample = 0; sample < options.samples; sample++) {
+    const handled = new Promise<StoredEvent>((resolve) => {
+      arrived = resolve;
+    });
+    const started = process.hrtime.bigint();
+    await store.stream("latency", options.name).publish({ events: [{ name: "ping", payload: { sample } }] });
+    await handled;
+    latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  await subscription.close();
+  return latencies.sort((a, b) => a - b);
+}
+
+/** Subscriptions: publish-to-handler latency (live and polling only) and catch-up throughput beside a plain iterate(). */
+export const subscriptionsSuite: BenchSuite = {
+  name: "subscriptions",
+  async run() {
+    for (const { name, open } of adapters) {
+      const suite = `subscriptions ${name}`;
+      const store = new EventStore(await open());
+      for (const [scenario, samples, notifications] of [
+        ["publish to handler, live", LIVE_SAMPLES, true],
+        [`publish to handler, polling every ${POLL_INTERVAL_MS} ms only`, POLLING_SAMPLES, false],
+      ] as const) {
+        await measure({ suite, scenario, subject: "chronicle", unit: "events" }, async () => {
+          const sorted = await publishToHandler(store, { samples, notifications, name: `latency-${notifications}` });
+          return { count: samples, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
+        });
+      }
+      // Baseline for latency: the publish alone, with nothing waiting for it.
+      await measure({ suite, scenario: "publish to handler, live", subject: "baseline", unit: "events" }, async () => {
+        const latencies: number[] = [];
+        for (let sample = 0; sample < LIVE_SAMPLES; sample++) {
+          const started = process.hrtime.bigint();
+          await store.stream("latency", "baseline").publish({ events: [{ name: "ping", payload: { sample } }] });
+          latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+        }
+        latencies.sort((a, b) => a - b);
+        return { count: LIVE_SAMPLES, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+      });
+
+      const batch = Array.from({ length: 1_000 }, (_, index) => ({ name: "tick", payload: { index } }));
+      for (let published = 0; published < LOG_EVENTS; published += batch.length) {
+        await store.stream("ticks", `clock-${published % 10}`).publish({ events: batch });
+      }
+      const scenario = `catch up on ${LOG_EVENTS} events`;
+      await measure({ suite, scenario, subject: "baseline", unit: "events" }, async () => {
+        let count = 0;
+        for await (const _ of store.category("ticks").iterate()) count += 1;
+        return count;
+      });
+      for (const checkpointEvery of [1, 100]) {
+        await measure(
+          { suite, scenario: `${scenario}, checkpointEvery ${checkpointEvery}`, subject: "chronicle", unit: "events" },
+          async () => {
+            let count = 0;
+            const subscription = store.subscribe({
+              name: `catch-up-${checkpointEvery}`,
+              source: store.category("ticks"),
+              checkpointEvery,
+              handler: () => {
+                count += 1;
+              },
+            });
+            await subscription.caughtUp();
+            await subscription.close();
+            return count;
+          },
+        );
+      }
+      await store.close();
+    }
+  },
+};
