@@ -61,8 +61,9 @@ export function classifyPostgresError(error: unknown): PostgresErrorClass {
       error: new UnavailableError(`the Chronicle schema is not migrated (${message}): run migrate() first`, { cause: error }),
     };
   }
-  // Text PostgreSQL cannot hold: reported for the save that carried it.
-  if (code === "22P02" || code === "22P05" || code === "22021" || code === "22008" || code === "54000") {
+  // Text PostgreSQL cannot hold: reported for the save that carried it. A regular expression
+  // PostgreSQL cannot compile (2201B) is a filter it cannot evaluate.
+  if (code === "22P02" || code === "22P05" || code === "22021" || code === "22008" || code === "54000" || code === "2201B") {
     return { kind: "fail", error: new InvalidInputError(`PostgreSQL rejected the input: ${message}`, { cause: error }) };
   }
   // pg and pg-pool report these without a code.

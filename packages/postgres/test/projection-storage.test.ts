@@ -4,6 +4,7 @@ import {
   desc,
   EventStore,
   eq,
+  gt,
   normaliseFilter,
   normaliseSort,
   type Projection,
@@ -205,6 +206,20 @@ describe("indexes", () => {
       limit: 21,
     });
     expect(await plan(descending)).toContain("profile_city_age");
+    const descendingIndex = `CREATE INDEX profile_city_age_desc ON "${schema}".projections
+      (name, (state #> '{city}'), "${schema}".projection_sort_key(state #> '{age}') DESC, id)`;
+    await pool.query(descendingIndex);
+    expect(await plan(descending)).toContain("profile_city_age_desc");
+    await pool.query(`CREATE INDEX profile_age ON "${schema}".projections (name, (state #> '{age}'))`);
+    const older = queries.count({ name: "profile", filter: normaliseFilter(gt("state.age", 30)) });
+    expect(await plan(older)).toContain("profile_age");
+    await pool.query(
+      `CREATE INDEX profile_by_age ON "${schema}".projections (name, "${schema}".projection_sort_key(state #> '{age}'), id)`,
+    );
+    const byAge = queries.search({ name: "profile", sort: normaliseSort([asc("state.age"), asc("name"), asc("id")]), limit: 21 });
+    const byAgePlan = await plan(byAge);
+    expect(byAgePlan).toContain("profile_by_age");
+    expect(byAgePlan).not.toMatch(/Sort\b/);
     const numbered = queries.count({ filter: normaliseFilter(contains("state.tags", 7)) });
     expect(await plan(numbered)).toContain("profile_tags");
     // A string may also be contained in a string: with the index on the path's type beside it, both branches use an index.
