@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   "projections-postgres": async () => (await import("./projections-postgres.js")).projectionsPostgresSuite,
   "projections-sqlite": async () => (await import("./projections-sqlite.js")).projectionsSqliteSuite,
   projections: async () => (await import("./projections.js")).projectionsSuite,
+  "projection-store": async () => (await import("./projection-store.js")).projectionStoreSuite,
   cli: async () => (await import("./cli.js")).cliSuite,
   subscriptions: async () => (await import("./subscriptions.js")).subscriptionsSuite,
 };
