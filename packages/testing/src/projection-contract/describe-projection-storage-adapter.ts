@@ -1,4 +1,5 @@
 import type { ProjectionStorageAdapter, ProjectionStorageCapabilities } from "@chronicle/core";
+import { hasMigrate } from "../suite/migrate-calls.js";
 import { registerSuite, type SuiteOptions } from "../suite/register-suite.js";
 import {
   PROJECTION_CONTRACT_GROUPS,
@@ -77,7 +78,7 @@ export function describeProjectionContractGroups<A extends ProjectionStorageAdap
       const adapter = await options.create({ testId: "capabilities" });
       try {
         // Copied, since the adapter is closed before the tests read it.
-        return { search: adapter.capabilities.search, migrate: typeof (adapter as { migrate?: unknown }).migrate === "function" };
+        return { search: adapter.capabilities.search, migrate: hasMigrate(adapter) };
       } finally {
         await adapter.close();
       }

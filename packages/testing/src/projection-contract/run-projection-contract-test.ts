@@ -1,5 +1,6 @@
 import { type Projection, type ProjectionStorageAdapter, ProjectionStore } from "@chronicle/core";
 import { createRandom } from "../random.js";
+import { hasMigrate } from "../suite/migrate-calls.js";
 import { byKey, collect } from "./helpers.js";
 import type {
   ProjectionContractContext,
@@ -46,7 +47,7 @@ export async function runProjectionContractTest<A extends ProjectionStorageAdapt
     if (needsSearch(test) && !capabilities.search) {
       throw new Error(`projection contract test ${id} needs search, which the adapter declares it lacks`);
     }
-    if (test.requires === "migrate" && typeof (adapter as { migrate?: unknown }).migrate !== "function") {
+    if (test.requires === "migrate" && !hasMigrate(adapter)) {
       throw new Error(`projection contract test ${id} needs an adapter with a migrate() method`);
     }
     if (test.requires === "no-search" && capabilities.search) {

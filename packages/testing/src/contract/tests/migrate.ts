@@ -1,17 +1,11 @@
-import { type EventStorageAdapter, logIdentifier } from "@chronicle/core";
+import { logIdentifier } from "@chronicle/core";
 import { expect } from "vitest";
+import { expectAllResolve, migrateOf } from "../../suite/migrate-calls.js";
 import type { ContractTestContext } from "../contract-test.js";
 import { defineTests } from "../define-tests.js";
 import { append, read, stream } from "../helpers.js";
 
 const TARGET = stream("migrations", "m-1");
-
-/** The adapter's own `migrate()`, which the contract leaves optional (tests needing it are skipped without it). */
-function migrateOf(adapter: EventStorageAdapter): () => Promise<void> {
-  const migrate = (adapter as { migrate?: unknown }).migrate;
-  if (typeof migrate !== "function") throw new Error("the migrate group needs an adapter with a migrate() method");
-  return () => (migrate as () => Promise<void>).call(adapter);
-}
 
 /**
  * Calls `migrate` now and again after a few waits (a microtask, event-loop
@@ -25,14 +19,6 @@ async function migrateRepeatedly(migrations: readonly (() => Promise<void>)[]): 
     calls.push(...migrations.map((migrate) => migrate()));
   }
   return calls;
-}
-
-/** Waits for every call and expects none to have rejected. */
-async function expectAllResolve(calls: readonly Promise<unknown>[]): Promise<unknown[]> {
-  const outcomes = await Promise.allSettled(calls);
-  const failures = outcomes.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason] : []));
-  expect(failures, "every concurrent migrate() call (and every save beside them) resolves").toEqual([]);
-  return outcomes.map((outcome) => (outcome.status === "fulfilled" ? outcome.value : undefined));
 }
 
 /** The test's adapter and a second instance over the same storage (the suite's `reopen` option). */

@@ -1,22 +1,7 @@
-import type { ProjectionStorageAdapter } from "@chronicle/core";
 import { expect } from "vitest";
 import { projection } from "../../projection-builder.js";
+import { expectAllResolve, migrateOf } from "../../suite/migrate-calls.js";
 import { defineProjectionTests } from "../define-tests.js";
-
-/** The adapter's own `migrate()`, which the contract leaves optional (these tests are skipped without it). */
-function migrateOf(adapter: ProjectionStorageAdapter): () => Promise<void> {
-  const migrate = (adapter as { migrate?: unknown }).migrate;
-  if (typeof migrate !== "function") throw new Error("the migrate group needs an adapter with a migrate() method");
-  return () => (migrate as () => Promise<void>).call(adapter);
-}
-
-/** Waits for every call and expects none to have rejected. */
-async function expectAllResolve(calls: readonly Promise<unknown>[]): Promise<unknown[]> {
-  const outcomes = await Promise.allSettled(calls);
-  const failures = outcomes.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason] : []));
-  expect(failures, "every concurrent migrate() call (and every call beside them) resolves").toEqual([]);
-  return outcomes.map((outcome) => (outcome.status === "fulfilled" ? outcome.value : undefined));
-}
 
 const JOE = projection().withName("profile").withId("joe").withState({ name: "Joe" }).build();
 
