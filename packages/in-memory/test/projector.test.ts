@@ -217,6 +217,29 @@ describe("projector.project", () => {
     expect(next).toMatchObject({ eventCount: 5, position: 5n, state: { total: 15 } });
   });
 
+  it("leaves from unchanged even when handlers change the state in place", async () => {
+    const { events, projections } = newStores();
+    const stream = events.stream("tallies", "a");
+    const inPlace = defineProjector<{ amounts: number[] }, TallyEvents>({
+      name: "amounts",
+      initialState: () => ({ amounts: [] }),
+      handlers: {
+        added: (state, event) => {
+          state.amounts.push(event.payload.amount);
+          return state;
+        },
+      },
+    });
+    await publishTally(events, "a", [1, 2]);
+    const first = await inPlace.project({ source: stream, store: projections });
+    await publishTally(events, "a", [3]);
+    const next = await inPlace.project({ source: stream, from: first });
+    expect(first.state).toEqual({ amounts: [1, 2] });
+    expect(next.state).toEqual({ amounts: [1, 2, 3] });
+    expect(await inPlace.project({ source: stream, store: projections })).toMatchObject({ state: { amounts: [1, 2, 3] } });
+    expect(await projections.load({ name: "amounts", id: "a" })).toMatchObject({ state: { amounts: [1, 2, 3] } });
+  });
+
   it("folds from the start when from has another version", async () => {
     const { events } = newStores();
     const stream = events.stream("tallies", "a");
