@@ -148,4 +148,39 @@ describe("subscriptions on the in-memory adapter", () => {
     expect((await projections.load({ name: "counter", id: "a" }))?.state).toEqual({ count: 3 });
     expect((await projections.load({ name: "counter", id: "b" }))?.state).toEqual({ count: 3 });
   });
+
+  it("ends as closed, not failed, when the store is closed underneath it", async () => {
+    const store = new EventStore(new InMemoryEventStorageAdapter());
+    const subscription = store.subscribe({ name: "s", source: store.log(), pollIntervalMs: 5, handler: () => {} });
+    await subscription.caughtUp();
+    await store.close();
+    await subscription.close();
+    expect(subscription.status().state).toBe("closed");
+  });
+
+  it("pauses through a scan outage and delivers everything after it", async () => {
+    const adapter = new InMemoryEventStorageAdapter();
+    const store = new EventStore(adapter);
+    await store.stream("a", "1").publish({ events: events(3) });
+    const scan = adapter.scan.bind(adapter);
+    let failures = 2;
+    adapter.scan = (target, options) => {
+      if (failures-- > 0) {
+        return {
+          [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new UnavailableError("connection lost")) }),
+        };
+      }
+      return scan(target, options);
+    };
+    const seen: number[] = [];
+    await using subscription = store.subscribe({
+      name: "s",
+      source: store.log(),
+      retry: { minDelayMs: 1, maxDelayMs: 5 },
+      handler: (event) => void seen.push(Number(event.sequenceNumber)),
+    });
+    await subscription.caughtUp();
+    expect(seen).toEqual([1, 2, 3]);
+    expect(subscription.status()).toMatchObject({ state: "live", parked: 0 });
+  });
 });

@@ -54,6 +54,8 @@ export class Subscription implements AsyncDisposable {
   #parked = 0;
   #lag = 0n;
   #repositioned = false;
+  /** Scans in a row that failed with `UNAVAILABLE`, for the backoff. */
+  #scanOutages = 0;
   #wakePending = false;
   #wake: (() => void) | undefined;
   #passesStarted = 0;
@@ -184,7 +186,9 @@ export class Subscription implements AsyncDisposable {
         if (!this.#wakePending && this.#retries.length === 0) await this.#sleep(pollIntervalMs);
       }
     } catch (error) {
-      if (!(error instanceof Stopping)) {
+      // An adapter closed underneath (as `store.close()` does) ends the subscription like `close()`.
+      if (isChronicleError(error, "CLOSED")) this.#closing.abort();
+      else if (!(error instanceof Stopping)) {
         this.#state = "failed";
         this.#error = error;
       }
@@ -243,11 +247,14 @@ export class Subscription implements AsyncDisposable {
         }
         if (this.#retries.length > 0) await this.#serveRetries();
       }
+      this.#scanOutages = 0;
       return true;
     } catch (error) {
       if (error instanceof Stopping || this.#closing.signal.aborted) throw new Stopping();
       if (isChronicleError(error, "UNAVAILABLE")) {
-        await pause(this.#options.minDelayMs, this.#closing.signal);
+        this.#scanOutages++;
+        const { minDelayMs, maxDelayMs } = this.#options;
+        await pause(backoffDelay(this.#scanOutages, Math.max(minDelayMs, 10), maxDelayMs), this.#closing.signal);
         return false;
       }
       throw error;
