@@ -289,3 +289,18 @@ describe("ProjectionStore.close", () => {
     expect(adapter.calls.map((call) => call.method)).toEqual(["count", "close"]);
   });
 });
+
+describe("ProjectionStore.iterate", () => {
+  it("pages by pageSize and rejects a bad one naming it", async () => {
+    const adapter = new RecordingAdapter();
+    adapter.rows = rows(5);
+    const store = new ProjectionStore(adapter);
+    const ids: string[] = [];
+    for await (const projection of store.iterate({ pageSize: 2 })) ids.push(projection.id);
+    expect(ids).toEqual(["p000", "p001", "p002", "p003", "p004"]);
+    expect(adapter.calls.map((call) => (call.argument as ProjectionSearchQuery).limit)).toEqual([3, 3, 3]);
+    for (const pageSize of [0, 1001, 2.5, "2"]) {
+      await expect(store.iterate({ pageSize: pageSize as never }).next()).rejects.toThrow(/pageSize/);
+    }
+  });
+});

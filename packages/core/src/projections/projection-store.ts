@@ -10,8 +10,9 @@ import { prepareProjection } from "./prepare-projection.js";
 import type { Projection, ProjectionKey } from "./projection.js";
 import type { ProjectionStorageAdapter } from "./projection-storage-adapter.js";
 
-/** The default and largest page of a search. */
+/** The page size of a search without `limit`, and of `iterate` without `pageSize`. */
 export const DEFAULT_SEARCH_LIMIT = 100;
+/** The largest `limit` of a search. */
 export const MAX_SEARCH_LIMIT = 1000;
 
 /** What `search` finds: projections of a name, matching a filter, in an order. */
@@ -126,11 +127,17 @@ export class ProjectionStore implements AsyncDisposable {
     return { items, next };
   }
 
-  /** Every matching projection in order, fetched page by page with keyset cursors. */
+  /**
+   * Every matching projection in order, fetched `pageSize` (1 to 1000, default
+   * 100) at a time with keyset cursors.
+   */
   async *iterate<State extends Projection["state"] = Projection["state"]>(
     query: ProjectionQuery & { pageSize?: number } = {},
   ): AsyncGenerator<Projection<State>, void, undefined> {
-    const { pageSize, ...rest } = query;
+    const { pageSize, ...rest } = query ?? {};
+    if (pageSize !== undefined && !isLimit(pageSize)) {
+      throw new InvalidInputError(`pageSize must be an integer from 1 to ${MAX_SEARCH_LIMIT}, got ${describeValue(pageSize)}`);
+    }
     let after: string | undefined;
     do {
       const page: ProjectionPage<State> = await this.search<State>({
@@ -156,6 +163,7 @@ export class ProjectionStore implements AsyncDisposable {
     await this.adapter.close();
   }
 
+  /** Closes the store, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -188,9 +196,13 @@ function targetOf(source: SourceLike | undefined): unknown {
   return source !== null && typeof source === "object" && "target" in source ? source.target : source;
 }
 
+function isLimit(limit: unknown): limit is number {
+  return typeof limit === "number" && Number.isSafeInteger(limit) && limit >= 1 && limit <= MAX_SEARCH_LIMIT;
+}
+
 function checkLimit(limit: unknown): number {
   if (limit === undefined) return DEFAULT_SEARCH_LIMIT;
-  if (typeof limit !== "number" || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
+  if (!isLimit(limit)) {
     throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_SEARCH_LIMIT}, got ${describeValue(limit)}`);
   }
   return limit;
