@@ -21,7 +21,8 @@ import {
   validateTarget,
   type WriteCondition,
 } from "@chronicle/core";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { openRedisClient, quitRedisClient } from "./redis-connection.js";
 import { classifyRedisError } from "./redis-error-classifier.js";
 import { appendedEvent, decodeRecord, decodeRecords, encodeContent, encodeDates } from "./redis-event-record.js";
 import { RedisKeys, validateKeyPrefix } from "./redis-keys.js";
@@ -127,16 +128,9 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
     this.#autoMigrate = options.migrate ?? true;
     // SORT's GET pattern substitutes the first "*", so a prefix with one cannot use it.
     this.#sortGets = !this.keyPrefix.includes("*");
-    if ("client" in connection && connection.client !== undefined) {
-      this.#client = connection.client;
-    } else if ("url" in connection && typeof connection.url === "string") {
-      this.#owned = new Redis(connection.url, connection.redisOptions ?? {});
-      // Connection errors reach callers through their commands, as UNAVAILABLE; without a listener ioredis would also log each one.
-      this.#owned.on("error", () => {});
-      this.#client = this.#owned;
-    } else {
-      throw new TypeError("RedisEventStorageAdapter needs { client } (an ioredis Redis or Cluster) or { url }");
-    }
+    const opened = openRedisClient(connection, "RedisEventStorageAdapter");
+    this.#client = opened.client;
+    this.#owned = opened.owned;
   }
 
   /**
@@ -271,12 +265,7 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#owned === undefined) return;
-    try {
-      await this.#owned.quit();
-    } catch {
-      this.#owned.disconnect();
-    }
+    await quitRedisClient(this.#owned);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

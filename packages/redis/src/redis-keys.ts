@@ -17,7 +17,7 @@ export class RedisKeys {
   readonly #base: string;
 
   constructor(keyPrefix: string) {
-    this.#base = `{${keyPrefix}}`;
+    this.#base = hashTag(keyPrefix);
     this.sequence = `${this.#base}sequence`;
     this.ids = `${this.#base}ids`;
     this.format = `${this.#base}format`;
@@ -54,8 +54,18 @@ export class RedisKeys {
 
   /** The `SCAN MATCH` pattern of every key of the store, with glob characters escaped. */
   pattern(): string {
-    return `${this.#base.replace(/[*?[\]\\]/g, "\\$&")}*`;
+    return matchPattern(this.#base);
   }
+}
+
+/** What every key of the store under `keyPrefix` starts with: the prefix as a hash tag, so Redis Cluster keeps the store in one slot. */
+export function hashTag(keyPrefix: string): string {
+  return `{${keyPrefix}}`;
+}
+
+/** The `SCAN MATCH` pattern of every key starting with `start`, with glob characters escaped. */
+export function matchPattern(start: string): string {
+  return `${start.replace(/[*?[\]\\]/g, "\\$&")}*`;
 }
 
 /**

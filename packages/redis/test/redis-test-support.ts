@@ -6,6 +6,14 @@ import { RedisKeys } from "../src/redis-keys.js";
 /** The Redis the tests talk to. */
 export const REDIS_URL = process.env.CHRONICLE_REDIS_URL ?? "redis://127.0.0.1:6379";
 
+/**
+ * The logical database the projection tests use (`CHRONICLE_REDIS_PROJECTION_DB`,
+ * default 15) on the server at `REDIS_URL`. Their oracle reads everything a
+ * store persisted with SCAN, which walks the whole database: kept apart from
+ * the keys other tests leave on a shared server, that walk stays short.
+ */
+export const PROJECTION_TEST_DB = Number(process.env.CHRONICLE_REDIS_PROJECTION_DB ?? 15);
+
 /** The nodes of the local Redis Cluster (`bash .ci/redis-cluster start`). */
 export const CLUSTER_NODES = (process.env.CHRONICLE_REDIS_CLUSTER_NODES ?? "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003")
   .split(",")
