@@ -295,6 +295,35 @@ const brokenCopies: BrokenCopy[] = [
 
 const real = async () => new InMemoryProjectionStorageAdapter();
 
+/** The reference adapter declaring it cannot search, as the Redis adapter does. */
+class WithoutSearch extends DelegatingAdapter {
+  override get capabilities(): ProjectionStorageCapabilities {
+    return { search: false };
+  }
+}
+
+describe("capability gating", () => {
+  it("runs the without-search test on an adapter that declares capabilities.search: false, and no search test", async () => {
+    const create = async () => new WithoutSearch();
+    await expect(runProjectionContractTest("capabilities.without-search-rejects-search-and-count", { create })).resolves.toBeUndefined();
+    await expect(runProjectionContractTest("round-trip.simple", { create })).resolves.toBeUndefined();
+    for (const id of [
+      "search.eq.string",
+      "count.everything",
+      "property.count-matches-model",
+      "delete.removes-from-search-and-count",
+    ] as const) {
+      await expect(runProjectionContractTest(id, { create }), id).rejects.toThrow(/needs search/);
+    }
+  });
+
+  it("refuses the without-search test on an adapter that can search", async () => {
+    await expect(runProjectionContractTest("capabilities.without-search-rejects-search-and-count", { create: real })).rejects.toThrow(
+      /for adapters without search/,
+    );
+  });
+});
+
 describe("the property tests", () => {
   it("name the seed and the query of a failure, so createRandom(seed) replays it", async () => {
     await expect(
