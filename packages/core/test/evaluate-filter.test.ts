@@ -3,6 +3,7 @@ import {
   and,
   asc,
   categoryIdentifier,
+  compareCodePoints,
   compareProjections,
   compareSortValues,
   contains,
@@ -278,5 +279,30 @@ describe("the sort order", () => {
     ];
     expect(ordered([asc("state.city"), desc("state.age")], people)).toEqual(["c", "b", "a", "d", "e"]);
     expect(ordered([desc("state.city"), asc("state.age")], people)).toEqual(["e", "d", "a", "b", "c"]);
+  });
+});
+
+describe("compareCodePoints", () => {
+  it("agrees with comparing the strings' code points one by one", () => {
+    const alphabet = ["a", "z", "\u00e9", "\uD7FF", "\uE000", "\uFFFF", "\u{10000}", "\u{1F600}", "\u{10FFFF}"];
+    let seed = 42;
+    const pick = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return alphabet[seed % alphabet.length] as string;
+    };
+    const word = () => Array.from({ length: 1 + (pick().length % 3) + (seed % 3) }, pick).join("");
+    const byCodePoints = (left: string, right: string) => {
+      const a = Array.from(left, (char) => char.codePointAt(0) as number);
+      const b = Array.from(right, (char) => char.codePointAt(0) as number);
+      for (let index = 0; index < Math.min(a.length, b.length); index += 1) {
+        if (a[index] !== b[index]) return (a[index] as number) < (b[index] as number) ? -1 : 1;
+      }
+      return Math.sign(a.length - b.length);
+    };
+    for (let round = 0; round < 2000; round += 1) {
+      const left = word();
+      const right = round % 5 === 0 ? left : word();
+      expect(compareCodePoints(left, right), `${JSON.stringify(left)} vs ${JSON.stringify(right)}`).toBe(byCodePoints(left, right));
+    }
   });
 });
