@@ -4,6 +4,11 @@ import {
   type CheckpointWrite,
   type Clock,
   ClosedError,
+  type GroupHeartbeat,
+  type GroupMember,
+  type Lease,
+  type LeaseRequest,
+  type LeaseToken,
   type ParkedEvent,
   type ParkedQuery,
   type ParkWrite,
@@ -14,12 +19,15 @@ import {
   type WakeUpHint,
 } from "@chronicle/core";
 
+/** A lease as kept here: released ones stay, so a share's epochs only increase. */
+type StoredLease = { -readonly [Key in keyof Lease]: Lease[Key] } & { released: boolean };
+
 /** What the in-memory subscription support offers: state in this process only, no cross-process notifications. */
 export const IN_MEMORY_SUBSCRIPTION_CAPABILITIES: SubscriptionCapabilities = {
   durable: false,
   transactional: false,
   notifications: true,
-  consumerGroups: false,
+  consumerGroups: true,
 };
 
 /**
@@ -31,6 +39,10 @@ export class InMemorySubscriptionSupport implements SubscriptionSupport<never> {
   readonly #checkpoints = new Map<string, Checkpoint>();
   readonly #parked = new Map<string, Map<string, ParkedEvent>>();
   readonly #listeners = new Set<(hint: WakeUpHint) => void>();
+  /** Per group: each member's heartbeat expiry, in milliseconds since the epoch. */
+  readonly #members = new Map<string, Map<string, number>>();
+  /** Per group and share: the lease, kept after release (as `released`) so epochs only increase. */
+  readonly #leases = new Map<string, Map<number, StoredLease>>();
   readonly #clock: Clock;
   readonly #isClosed: () => boolean;
 
@@ -47,7 +59,7 @@ export class InMemorySubscriptionSupport implements SubscriptionSupport<never> {
 
   async writeCheckpoint(write: CheckpointWrite): Promise<boolean> {
     this.#assertOpen();
-    if (write.epoch !== undefined) return false;
+    if (write.epoch !== undefined && this.#leases.get(write.subscription)?.get(write.share)?.epoch !== write.epoch) return false;
     const key = checkpointKey(write);
     const stored = this.#checkpoints.get(key)?.position;
     if (stored === write.position) return true;
@@ -99,6 +111,69 @@ export class InMemorySubscriptionSupport implements SubscriptionSupport<never> {
     };
   }
 
+  async heartbeat(heartbeat: GroupHeartbeat): Promise<string[]> {
+    this.#assertOpen();
+    const now = this.#clock.now().getTime();
+    const members = getOrCreate(this.#members, heartbeat.subscription, () => new Map<string, number>());
+    members.set(heartbeat.member, now + heartbeat.ttlMs);
+    return [...members]
+      .filter(([, expiresAt]) => expiresAt > now)
+      .map(([member]) => member)
+      .sort();
+  }
+
+  async leaveGroup(member: GroupMember): Promise<void> {
+    this.#assertOpen();
+    this.#members.get(member.subscription)?.delete(member.member);
+    for (const lease of this.#leases.get(member.subscription)?.values() ?? []) {
+      if (lease.member === member.member) lease.released = true;
+    }
+  }
+
+  async acquireLease(request: LeaseRequest): Promise<Lease | undefined> {
+    this.#assertOpen();
+    const now = this.#clock.now();
+    const shares = getOrCreate(this.#leases, request.subscription, () => new Map<number, StoredLease>());
+    const current = shares.get(request.share);
+    const held = current !== undefined && !current.released && current.expiresAt.getTime() > now.getTime();
+    if (held && current.member !== request.member) return undefined;
+    const keeps = held && current.member === request.member;
+    const lease = {
+      subscription: request.subscription,
+      share: request.share,
+      member: request.member,
+      epoch: keeps ? current.epoch : (current?.epoch ?? 0) + 1,
+      expiresAt: new Date(now.getTime() + request.leaseMs),
+      released: false,
+    };
+    shares.set(request.share, lease);
+    return withoutReleased(lease);
+  }
+
+  async renewLease(token: LeaseToken & { readonly leaseMs: number }): Promise<Lease | undefined> {
+    this.#assertOpen();
+    const lease = this.#leases.get(token.subscription)?.get(token.share);
+    if (lease === undefined || lease.released || lease.epoch !== token.epoch || lease.member !== token.member) return undefined;
+    lease.expiresAt = new Date(this.#clock.now().getTime() + token.leaseMs);
+    return withoutReleased(lease);
+  }
+
+  async releaseLease(token: LeaseToken): Promise<boolean> {
+    this.#assertOpen();
+    const lease = this.#leases.get(token.subscription)?.get(token.share);
+    if (lease === undefined || lease.released || lease.epoch !== token.epoch || lease.member !== token.member) return false;
+    lease.released = true;
+    return true;
+  }
+
+  async listLeases(subscription: string): Promise<Lease[]> {
+    this.#assertOpen();
+    return [...(this.#leases.get(subscription)?.values() ?? [])]
+      .filter((lease) => !lease.released)
+      .sort((a, b) => a.share - b.share)
+      .map(withoutReleased);
+  }
+
   /** @internal Called by the adapter after each save that stored events. */
   notify(hint: WakeUpHint): void {
     for (const listener of this.#listeners) {
@@ -117,4 +192,23 @@ export class InMemorySubscriptionSupport implements SubscriptionSupport<never> {
 
 function checkpointKey(key: CheckpointKey): string {
   return `${key.share}\u0000${key.subscription}`;
+}
+
+function getOrCreate<Key, Value>(map: Map<Key, Value>, key: Key, create: () => Value): Value {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
+}
+
+function withoutReleased(lease: StoredLease): Lease {
+  return {
+    subscription: lease.subscription,
+    share: lease.share,
+    member: lease.member,
+    epoch: lease.epoch,
+    expiresAt: new Date(lease.expiresAt),
+  };
 }

@@ -301,7 +301,7 @@ export interface SubscriptionSupport<Transaction = unknown> {
    */
   releaseLease?(token: LeaseToken): Promise<boolean>;
 
-  /** Offered when `capabilities.consumerGroups`. Every stored lease of the group, expired ones included, by share. */
+  /** Offered when `capabilities.consumerGroups`. The group's leases not released, expired ones included, by share. */
   listLeases?(subscription: string): Promise<Lease[]>;
 }
 

@@ -88,6 +88,9 @@ function skipReason(
       case "notifications":
         if (!capabilities.notifications) return "the adapter declares capabilities.subscriptions.notifications: false";
         break;
+      case "consumerGroups":
+        if (!capabilities.consumerGroups) return "the adapter declares capabilities.subscriptions.consumerGroups: false";
+        break;
       case "transactional":
         if (!capabilities.transactional) return "the adapter declares capabilities.subscriptions.transactional: false";
         break;

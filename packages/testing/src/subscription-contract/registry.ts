@@ -2,6 +2,7 @@ import type { SubscriptionContractGroup, SubscriptionContractTest } from "./subs
 import { checkpointTests } from "./tests/checkpoints.js";
 import { crashTests } from "./tests/crash.js";
 import { deliveryTests } from "./tests/delivery.js";
+import { groupTests } from "./tests/groups.js";
 import { lifecycleTests } from "./tests/lifecycle.js";
 import { notificationTests } from "./tests/notifications.js";
 import { parkingTests } from "./tests/parking.js";
@@ -15,6 +16,7 @@ export const subscriptionContractTests = {
   ...lifecycleTests,
   ...notificationTests,
   ...transactionalTests,
+  ...groupTests,
   ...crashTests,
 } satisfies Record<string, SubscriptionContractTest>;
 

@@ -9,6 +9,7 @@ export const SUBSCRIPTION_CONTRACT_GROUPS = [
   "lifecycle",
   "notifications",
   "transactional",
+  "groups",
   "crash",
 ] as const;
 
@@ -18,6 +19,7 @@ export type SubscriptionContractGroup = (typeof SUBSCRIPTION_CONTRACT_GROUPS)[nu
 /** What a test needs beyond subscription support itself; without it the test is registered as skipped. */
 export type SubscriptionContractRequirement =
   | "notifications"
+  | "consumerGroups"
   | "transactional"
   | "not-transactional"
   | "durable-process"
