@@ -14,12 +14,13 @@ import type pg from "pg";
 import { advisoryLockKey } from "./advisory-lock-keys.js";
 import { classifyPostgresError } from "./classify-postgres-error.js";
 import { RAW_TEXT } from "./event-rows.js";
+import { jsonbText, needsEncoding } from "./jsonb-text.js";
 import { openPool, validateSchemaName } from "./postgres-connections.js";
 import { migrateSchema } from "./postgres-migrations.js";
 import type { PostgresConnection, PostgresPool, PostgresQuery } from "./postgres-options.js";
 import type { PostgresProjectionStorageAdapterOptions } from "./postgres-projection-options.js";
 import { PROJECTION_MIGRATION_HISTORY } from "./projection-migrations.js";
-import { type CompiledQuery, holdsNul, jsonbText, PROJECTION_COLUMNS, ProjectionQueries } from "./projection-queries.js";
+import { type CompiledQuery, PROJECTION_COLUMNS, ProjectionQueries } from "./projection-queries.js";
 import { type ProjectionRow, sourceColumns, toProjection } from "./projection-rows.js";
 import { quoteIdentifier } from "./sql-quoting.js";
 import { statementName } from "./statement-names.js";
@@ -102,7 +103,8 @@ export class PostgresProjectionStorageAdapter implements ProjectionStorageAdapte
       throw new InvalidInputError("position is above 2^63 - 1, which PostgreSQL cannot store");
     }
     const stateJson = projection.stateJson;
-    const exact = holdsNul(stateJson);
+    // jsonb holds the state with U+0000 and U+0001 encoded; state_text then keeps the exact text.
+    const exact = needsEncoding(stateJson);
     const rows = await this.#run(this.#statements.save, [
       projection.name,
       projection.id,

@@ -12,8 +12,9 @@ export const PROJECTION_MIGRATIONS: readonly PostgresMigration[] = [
     description: "projections table and sort key",
     sql: (schema) => `
 -- Text columns compare in the "C" collation: byte order of UTF-8, which is code point order.
--- state is "jsonb", so filters and sorts read it without parsing; jsonb cannot hold U+0000,
--- so a state with U+0000 in a string also keeps its exact text in state_text (NULL otherwise).
+-- state is "jsonb", so filters and sorts read it without parsing. jsonb cannot hold U+0000, so
+-- state holds U+0000 and U+0001 encoded (see jsonb-text.ts) and a state that has either also
+-- keeps its exact text in state_text (NULL otherwise).
 CREATE TABLE ${schema}.projections (
   name text COLLATE "C" NOT NULL,
   id text COLLATE "C" NOT NULL,

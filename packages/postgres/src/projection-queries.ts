@@ -7,6 +7,7 @@ import type {
   ProjectionSearchQuery,
   SortValue,
 } from "@chronicle/core";
+import { encodeText, jsonbText } from "./jsonb-text.js";
 
 /** A statement and its parameters: every value a caller gave travels as a parameter, never in the text. */
 export interface CompiledQuery {
@@ -197,7 +198,7 @@ function valueAt(path: NormalisedPath, parameters: Parameters, element: string):
   let expression = "state";
   let run: string[] = [];
   const flush = () => {
-    if (run.length > 0) expression = `(${expression} #> ${parameters.add(run.map(withoutNul))}::text[])`;
+    if (run.length > 0) expression = `(${expression} #> ${parameters.add(run.map(encodeText))}::text[])`;
     run = [];
   };
   for (const segment of path.segments) {
@@ -209,7 +210,7 @@ function valueAt(path: NormalisedPath, parameters: Parameters, element: string):
       run.push(segment);
     } else {
       flush();
-      expression = `(${expression} -> ${parameters.add(withoutNul(segment))}::text)`;
+      expression = `(${expression} -> ${parameters.add(encodeText(segment))}::text)`;
     }
   }
   flush();
@@ -221,29 +222,10 @@ function jsonParameter(value: JsonScalar | JsonScalar[], parameters: Parameters)
 }
 
 function textParameter(value: string, parameters: Parameters): string {
-  return parameters.add(withoutNul(value));
+  return parameters.add(encodeText(value));
 }
 
-/** JSON text for a `jsonb` parameter, with U+0000 read as U+FFFD, as stored states have it (see `jsonbText`). */
+/** JSON text for a `jsonb` parameter, its strings encoded as stored states' are. */
 function jsonText(value: JsonScalar | JsonScalar[]): string {
   return jsonbText(JSON.stringify(value));
-}
-
-/** PostgreSQL text cannot hold U+0000; it stands for U+FFFD wherever the adapter compares text. */
-export function withoutNul(text: string): string {
-  return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
-}
-
-/** A `\u0000` escape in JSON text (not an escaped backslash followed by `u0000`). */
-const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/;
-const NUL_ESCAPES = new RegExp(NUL_ESCAPE.source, "g");
-
-/** Whether JSON text holds U+0000, which `jsonb` refuses. */
-export function holdsNul(json: string): boolean {
-  return json.includes("\\u0000") && NUL_ESCAPE.test(json);
-}
-
-/** JSON text `jsonb` accepts: each `\u0000` escape becomes `\ufffd`. */
-export function jsonbText(json: string): string {
-  return json.includes("\\u0000") ? json.replace(NUL_ESCAPES, "$1\\ufffd") : json;
 }

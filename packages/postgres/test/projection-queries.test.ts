@@ -1,5 +1,6 @@
 import {
   and,
+  asc,
   contains,
   eq,
   exists,
@@ -139,16 +140,29 @@ describe("the path rule", () => {
   });
 });
 
-describe("U+0000", () => {
-  it("round-trips exactly, and filters read it as U+FFFD", async () => {
-    const state = { text: "before\u0000after", "key\u0000": ["\u0000"], escaped: "\\u0000 stays text" };
-    const store = await storeWith("nul", [person("nul", state), person("plain", { text: "before\uFFFDafter" })]);
+describe("U+0000 and U+0001", () => {
+  it("round-trip exactly, and compare as the characters they are", async () => {
+    const state = { text: "a\u0000b", "key\u0000": ["\u0000"], escaped: "\\u0000 stays text", one: "a\u0001" };
+    const store = await storeWith("nul", [
+      person("nul", state),
+      person("replacement", { text: "a\uFFFDb", one: "a\u0000" }),
+      person("one", { text: "a\u0001b", one: "a\u0001\u0001" }),
+      person("plain", { text: "ab", one: "a" }),
+    ]);
     expect((await store.load({ name: "person", id: "nul" }))?.state).toEqual(state);
-    expect(await ids(store, eq("state.text", "before\u0000after"))).toEqual(["nul", "plain"]);
+    expect((await store.load({ name: "person", id: "one" }))?.state).toEqual({ text: "a\u0001b", one: "a\u0001\u0001" });
+    expect(await ids(store, eq("state.text", "a\u0000b"))).toEqual(["nul"]);
+    expect(await ids(store, eq("state.text", "a\u0001b"))).toEqual(["one"]);
+    expect(await ids(store, eq("state.one", "a\u0001"))).toEqual(["nul"]);
     expect(await ids(store, eq("state.escaped", "\\u0000 stays text"))).toEqual(["nul"]);
     expect(await ids(store, exists(["state", "key\u0000"]))).toEqual(["nul"]);
-    expect((await store.search({ name: "person", filter: eq("state.text", "before\u0000after"), limit: 10 })).items[0]?.state).toEqual(
-      state,
-    );
+    expect(await ids(store, startsWith("state.text", "a\u0000"))).toEqual(["nul"]);
+    expect(await ids(store, contains("state.text", "\u0000"))).toEqual(["nul"]);
+    expect(await ids(store, contains("state.key\u0000", "\u0000"))).toEqual(["nul"]);
+    // Code point order: "a" < "a\0" < "a\u0001" < "a\u0001\u0001" < "ab" < "a\uFFFDb".
+    expect(await ids(store, lt("state.text", "ab"))).toEqual(["nul", "one"]);
+    expect(await ids(store, gt("state.text", "a\u0000b"))).toEqual(["one", "plain", "replacement"]);
+    const sorted = await store.search({ name: "person", sort: [asc("state.one")], limit: 10 });
+    expect(sorted.items.map((item) => item.id)).toEqual(["plain", "replacement", "nul", "one"]);
   });
 });
