@@ -16,16 +16,19 @@ import {
   scanInPages,
   validateTarget,
 } from "@chronicle/core";
-import type pg from "pg";
+import pg from "pg";
 import { advisoryLockClass, advisoryLockKey } from "./advisory-lock-keys.js";
 import { type AppendContext, appendSaves } from "./append-saves.js";
 import { cancellableQuery } from "./cancellable-query.js";
 import { classifyPostgresError } from "./classify-postgres-error.js";
 import { type EventRow, RAW_TEXT, toStoredEvent } from "./event-rows.js";
+import { notificationChannel } from "./notification-channel.js";
 import { latestQuery, needsVisibilityGate, pageQuery, type ReadQuery } from "./page-queries.js";
 import { openPool, validateSchemaName } from "./postgres-connections.js";
 import { migrateSchema } from "./postgres-migrations.js";
+import { type OpenedListeningClient, PostgresNotificationListener } from "./postgres-notification-listener.js";
 import type { PostgresConnection, PostgresEventStorageAdapterOptions, PostgresPool, PostgresQuery } from "./postgres-options.js";
+import { POSTGRES_SUBSCRIPTION_CAPABILITIES, PostgresSubscriptionSupport } from "./postgres-subscription-support.js";
 import { quoteIdentifier } from "./sql-quoting.js";
 import { statementName } from "./statement-names.js";
 import { WriteCoalescer } from "./write-coalescer.js";
@@ -57,6 +60,11 @@ const PAGE_SIZE = 1000;
  */
 export class PostgresEventStorageAdapter implements EventStorageAdapter {
   readonly capabilities: AdapterCapabilities;
+  /**
+   * Checkpoints, parked events, leases and heartbeats in this adapter's schema,
+   * wake-ups by `LISTEN/NOTIFY` on one dedicated connection, and transactional handlers.
+   */
+  readonly subscriptions: PostgresSubscriptionSupport;
   /** The schema holding this adapter's events. */
   readonly schema: string;
   readonly #pool: PostgresPool;
@@ -66,6 +74,7 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
   readonly #autoMigrate: boolean;
   readonly #writes: WriteCoalescer;
   readonly #append: AppendContext;
+  readonly #listener: PostgresNotificationListener;
   #ready: Promise<void> | undefined;
   #closed = false;
 
@@ -78,7 +87,12 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
     const opened = openPool(connection, "PostgresEventStorageAdapter");
     this.#pool = opened.pool;
     this.#ownedPool = opened.owned;
-    this.capabilities = { multiStreamWrites: true, serialisationGuarantees: GUARANTEES, serialisationGuarantee };
+    this.capabilities = {
+      multiStreamWrites: true,
+      serialisationGuarantees: GUARANTEES,
+      serialisationGuarantee,
+      subscriptions: POSTGRES_SUBSCRIPTION_CAPABILITIES,
+    };
     this.schema = schema;
     this.#quotedSchema = quoteIdentifier(schema);
     this.#clock = options.clock;
@@ -93,6 +107,14 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
     };
     // Under "log" every batch waits for one lock anyway: a second one in flight only hides the round trip.
     this.#writes = new WriteCoalescer((saves) => appendSaves(this.#append, saves), serialisationGuarantee === "log" ? 2 : 4);
+    this.#listener = new PostgresNotificationListener(() => openListeningClient(connection, this.#pool), notificationChannel(schema));
+    this.subscriptions = new PostgresSubscriptionSupport({
+      pool: this.#pool,
+      schema: this.#quotedSchema,
+      listener: this.#listener,
+      whenReady: () => this.#whenReady(),
+      isClosed: () => this.#closed,
+    });
   }
 
   /**
@@ -154,10 +176,14 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
     };
   }
 
-  /** Stops accepting calls, lets saves in flight finish, and closes the pool if the adapter opened it. */
+  /**
+   * Stops accepting calls, closes the connection that listens for notifications,
+   * lets saves in flight finish, and closes the pool if the adapter opened it.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#listener.close();
     this.#writes.rejectQueued(new ClosedError("The PostgreSQL event storage adapter"));
     await this.#writes.drain();
     await this.#ownedPool?.end();
@@ -210,6 +236,36 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
   #assertOpen(): void {
     if (this.#closed) throw new ClosedError("The PostgreSQL event storage adapter");
   }
+}
+
+/**
+ * Opens the connection that listens for notifications: a `pg.Client` of its own
+ * from the connection string, or, with the user's pool, a client checked out of
+ * it for as long as anyone listens (it is then discarded rather than returned).
+ */
+async function openListeningClient(connection: PostgresConnection, pool: PostgresPool): Promise<OpenedListeningClient> {
+  if ("connectionString" in connection && typeof connection.connectionString === "string") {
+    const client = new pg.Client({ connectionString: connection.connectionString });
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    return { client, dispose: () => client.end() };
+  }
+  const client = await pool.connect();
+  const candidate = client as unknown as Partial<OpenedListeningClient["client"]>;
+  if (typeof candidate.on !== "function") {
+    client.release();
+    throw new InvalidInputError("the pool's clients emit no notifications: give a pg.Pool, or a connection string, to use listen()");
+  }
+  candidate.on("error", () => undefined);
+  return {
+    client: client as unknown as OpenedListeningClient["client"],
+    dispose: async () => client.release(true),
+  };
 }
 
 /** Turns any error into the one to report: Chronicle errors as they are, driver errors classified. */

@@ -1,6 +1,7 @@
 import { InvalidInputError } from "@chronicle/core";
 import type { PostgresQueryable } from "./postgres-options.js";
 import { quoteIdentifier, quoteLiteral } from "./sql-quoting.js";
+import { subscriptionMigration } from "./subscription-migration.js";
 
 /** One step of the schema's history. Applied steps are never edited: a change is a new step. */
 export interface PostgresMigration {
@@ -10,15 +11,11 @@ export interface PostgresMigration {
   sql(schema: string, schemaLiteral: (suffix: string) => string): string;
 }
 
-/**
- * The schema's history, oldest first. Version 1 creates the events table, its
- * backstop constraints and indexes, the sequence and the append function.
- */
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
-  {
-    version: 1,
-    description: "events table, sequence and append function",
-    sql: (schema, literal) => `
+/** Version 1: the events table, its backstop constraints and indexes, the sequence and the append function. */
+const VERSION_1: PostgresMigration = {
+  version: 1,
+  description: "events table, sequence and append function",
+  sql: (schema, literal) => `
 CREATE SEQUENCE ${schema}.events_sequence_number AS bigint;
 
 -- payload and metadata are "json", not "jsonb": it keeps the text exactly as written,
@@ -177,8 +174,14 @@ BEGIN
 END
 $function$;
 `,
-  },
-];
+};
+
+/**
+ * The schema's history, oldest first. Version 1 creates the events table, its
+ * backstop constraints and indexes, the sequence and the append function;
+ * version 2 adds subscription support (see `subscription-migration.ts`).
+ */
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [VERSION_1, subscriptionMigration(VERSION_1)];
 
 /** The newest schema version this code knows. */
 export const LATEST_SCHEMA_VERSION = Math.max(...POSTGRES_MIGRATIONS.map((migration) => migration.version));
