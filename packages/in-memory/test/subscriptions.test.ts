@@ -183,4 +183,25 @@ describe("subscriptions on the in-memory adapter", () => {
     expect(seen).toEqual([1, 2, 3]);
     expect(subscription.status()).toMatchObject({ state: "live", parked: 0 });
   });
+
+  it("types the handler's events by the store's event map", async () => {
+    interface Shop {
+      "order-placed": { total: number };
+      "order-shipped": { carrier: string };
+    }
+    const store = new EventStore<Shop>(new InMemoryEventStorageAdapter());
+    await store.stream("orders", "1").publish({ events: [{ name: "order-placed", payload: { total: 12 } }] });
+    const totals: number[] = [];
+    await using subscription = store.subscribe({
+      name: "totals",
+      source: store.category("orders"),
+      handler: (event) => {
+        if (event.name === "order-placed") totals.push(event.payload.total);
+        // @ts-expect-error: a name the map does not have
+        if (event.name === "order-lost") totals.push(0);
+      },
+    });
+    await subscription.caughtUp();
+    expect(totals).toEqual([12]);
+  });
 });
