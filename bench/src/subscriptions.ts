@@ -1,12 +1,26 @@
 import { type EventStorageAdapter, EventStore, type StoredEvent } from "@chronicle/core";
 import { InMemoryEventStorageAdapter } from "@chronicle/in-memory";
+import { PostgresEventStorageAdapter } from "@chronicle/postgres";
+import pg from "pg";
 import { type BenchSuite, measure } from "./harness.js";
 
 /** The adapters measured; each opens fresh, empty storage. Other adapters add themselves here. */
-const adapters: { name: string; open: () => Promise<EventStorageAdapter> }[] = [
+const adapters: { name: string; open: () => Promise<EventStorageAdapter>; cleanup?: () => Promise<void> }[] = [
   { name: "in-memory", open: async () => new InMemoryEventStorageAdapter() },
+  {
+    name: "postgres",
+    open: async () => new PostgresEventStorageAdapter({ connectionString: POSTGRES_URL, maxConnections: 8 }, { schema: POSTGRES_SCHEMA }),
+    cleanup: async () => {
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS ${POSTGRES_SCHEMA} CASCADE`);
+      await admin.end();
+    },
+  },
 ];
 
+const POSTGRES_URL = process.env.CHRONICLE_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const POSTGRES_SCHEMA = `chronicle_bench_subscriptions_${process.pid}`;
 const LIVE_SAMPLES = 2_000;
 const POLLING_SAMPLES = 100;
 const POLL_INTERVAL_MS = 20;
@@ -47,7 +61,7 @@ async function publishToHandler(store: EventStore, options: { samples: number; n
 export const subscriptionsSuite: BenchSuite = {
   name: "subscriptions",
   async run() {
-    for (const { name, open } of adapters) {
+    for (const { name, open, cleanup } of adapters) {
       const suite = `subscriptions ${name}`;
       const store = new EventStore(await open());
       for (const [scenario, samples, notifications] of [
@@ -101,6 +115,7 @@ export const subscriptionsSuite: BenchSuite = {
         );
       }
       await store.close();
+      await cleanup?.();
     }
   },
 };
