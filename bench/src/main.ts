@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   postgres: async () => (await import("./postgres.js")).postgresSuite,
   "projections-postgres": async () => (await import("./projections-postgres.js")).projectionsPostgresSuite,
   "projections-sqlite": async () => (await import("./projections-sqlite.js")).projectionsSqliteSuite,
+  "projections-redis": async () => (await import("./projections-redis.js")).projectionsRedisSuite,
   projections: async () => (await import("./projections.js")).projectionsSuite,
   "projection-store": async () => (await import("./projection-store.js")).projectionStoreSuite,
   cli: async () => (await import("./cli.js")).cliSuite,
