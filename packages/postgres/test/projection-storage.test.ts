@@ -126,22 +126,33 @@ describe("connections", () => {
     const schema = schemaFor("terminated");
     const adapter = new PostgresProjectionStorageAdapter({ connectionString: POSTGRES_URL, maxConnections: 1 }, { schema });
     await adapter.migrate();
-    const load = adapter.search({
-      filter: normaliseFilter(eq("state.slow", true)),
-      sort: normaliseSort([asc("id")]),
-      limit: 1,
-      // A search that takes long enough to be cut off.
-      offset: 0,
-    });
-    void load.catch(() => undefined);
-    await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()`, [
-      `%${schema}%`,
-    ]);
-    const result = await load.then(
-      () => "finished first",
-      (error: { code?: string }) => error.code,
-    );
-    expect(["finished first", "UNAVAILABLE"]).toContain(result);
+    // Another session holds the table, so the load waits on the server until its connection is cut.
+    const holder = await pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query(`LOCK TABLE "${schema}".projections IN ACCESS EXCLUSIVE MODE`);
+      const load = adapter.load({ name: "profile", id: "joe" });
+      const outcome = load.then(
+        () => "resolved",
+        (error: { code?: string; retryable?: boolean }) => `${error.code} ${error.retryable}`,
+      );
+      let terminated = 0;
+      for (let attempt = 0; attempt < 200 && terminated === 0; attempt += 1) {
+        const { rows } = await pool.query(
+          `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1 AND pid <> pg_backend_pid()`,
+          [`%${schema}%`],
+        );
+        terminated = rows.length;
+        if (terminated === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(terminated).toBe(1);
+      expect(await outcome).toBe("UNAVAILABLE true");
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+    // The pool replaces the lost connection: the next call works.
+    expect(await adapter.load({ name: "profile", id: "joe" })).toBeUndefined();
     await adapter.close();
   });
 
