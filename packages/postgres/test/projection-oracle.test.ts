@@ -51,7 +51,7 @@ async function all(store: ProjectionStore, query: { name?: string; filter?: Filt
  * by keyset cursor and by offset), and every count, must agree exactly.
  */
 describe("random queries against the in-memory adapter", () => {
-  for (const seed of [101, 202, 303, 404]) {
+  for (const seed of [101, 202, 303]) {
     it(`agrees on seed ${seed}`, { timeout: 120_000 }, async () => {
       const random = createRandom(seed);
       const postgres = new ProjectionStore(new PostgresProjectionStorageAdapter({ pool }, { schema: schemaFor(`oracle-${seed}`) }));
