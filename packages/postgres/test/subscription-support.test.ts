@@ -22,10 +22,12 @@ function open(schema: string, connection: "own" | "shared" = "own"): PostgresEve
 }
 
 async function saveOne(adapter: PostgresEventStorageAdapter): Promise<bigint> {
-  const [[event]] = (await adapter.save([
+  const [events] = await adapter.save([
     { target: { type: "stream", category: "pings", stream: "a" }, events: [newEvent().withName("ping").build()] },
-  ])) as [[{ sequenceNumber: bigint }]];
-  return event.sequenceNumber;
+  ]);
+  const sequenceNumber = events?.[0]?.sequenceNumber;
+  if (sequenceNumber === undefined) throw new Error("the save stored no event");
+  return sequenceNumber;
 }
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
