@@ -1,11 +1,15 @@
+import { portableRegExp } from "@chronicle/core";
+
 /** The SQL function that evaluates `matches` filters. */
 export const REGEXP_FUNCTION = "chronicle_regexp";
 
 const CACHE_SIZE = 64;
 
 /**
- * `chronicle_regexp(pattern, flags, text)`: 1 when JavaScript's `RegExp` finds
- * a match in `text`, else 0. Core has already checked the pattern and flags.
+ * `chronicle_regexp(pattern, flags, text)`: 1 when the pattern finds a match in
+ * `text`, else 0, compiled by core's `portableRegExp` so SQLite matches exactly
+ * as PostgreSQL and the in-memory adapter do (by code point, `.` matching
+ * newlines). Core has already checked the pattern and flags.
  * Deterministic, so SQLite may evaluate it once per distinct input.
  */
 export function regexpFunction(): (pattern: unknown, flags: unknown, text: unknown) => number {
@@ -16,7 +20,7 @@ export function regexpFunction(): (pattern: unknown, flags: unknown, text: unkno
     const cacheKey = `${normalisedFlags}/${pattern}`;
     let regex = cache.get(cacheKey);
     if (regex === undefined) {
-      regex = new RegExp(pattern, normalisedFlags);
+      regex = portableRegExp(pattern, normalisedFlags);
       if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
       cache.set(cacheKey, regex);
     }

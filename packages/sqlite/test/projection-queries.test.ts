@@ -166,3 +166,17 @@ describe("SqliteProjectionStorageAdapter queries", () => {
     }
   }, 120_000);
 });
+
+describe("matches, as every adapter evaluates it", () => {
+  it("lets . match a newline and a character above U+FFFF, as PostgreSQL does", async () => {
+    const { ProjectionStore, matches, streamIdentifier } = await import("@chronicle/core");
+    const { SqliteProjectionStorageAdapter } = await import("../src/index.js");
+    const store = new ProjectionStore(new SqliteProjectionStorageAdapter({ filename: ":memory:" }));
+    const base = { name: "p", source: streamIdentifier("c", "s"), version: 1, position: 1n, eventCount: 1, updatedAt: undefined };
+    await store.save({ ...base, id: "newline", state: { text: "a\nb" } });
+    await store.save({ ...base, id: "astral", state: { text: "a\u{1F600}b" } });
+    const found = await store.search({ name: "p", filter: matches("state.text", "^a.b$") });
+    expect(found.items.map((item) => item.id).sort()).toEqual(["astral", "newline"]);
+    await store.close();
+  });
+});
