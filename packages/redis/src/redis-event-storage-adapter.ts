@@ -135,11 +135,19 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
 
   /**
    * Records the key layout version under this prefix, or checks the one there.
-   * Idempotent and safe from several processes at once (it is one script).
-   * Runs on first use unless the option `migrate: false` is given.
+   * Idempotent and safe from several processes at once (it is one script);
+   * concurrent calls on one adapter share one migration. Runs on first use
+   * unless the option `migrate: false` is given.
    */
-  async migrate(): Promise<void> {
-    this.#assertOpen();
+  migrate(): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError("The Redis event storage adapter"));
+    this.#migration ??= this.#migrate().finally(() => {
+      this.#migration = undefined;
+    });
+    return this.#migration;
+  }
+
+  async #migrate(): Promise<void> {
     let stored: unknown;
     try {
       stored = await migrateScript.run(this.#client, [this.#keys.format], [FORMAT_VERSION]);
@@ -501,11 +509,7 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
 
   async #ready(): Promise<void> {
     if (this.#migrated || !this.#autoMigrate) return;
-    this.#migration ??= this.migrate().catch((error: unknown) => {
-      this.#migration = undefined;
-      throw error;
-    });
-    await this.#migration;
+    await this.migrate();
   }
 
   #assertOpen(): void {
