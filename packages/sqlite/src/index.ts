@@ -7,3 +7,4 @@ export type {
   SqliteProjectionStorageAdapterOptions,
 } from "./sqlite-projection-options.js";
 export { SqliteProjectionStorageAdapter } from "./sqlite-projection-storage-adapter.js";
+export { SqliteSubscriptionSupport } from "./sqlite-subscription-support.js";

@@ -1,4 +1,5 @@
 import type { SqliteSchema } from "./sqlite-schema.js";
+import { SUBSCRIPTION_MIGRATION } from "./sqlite-subscription-schema.js";
 
 /** The table holding the log. */
 export const EVENTS_TABLE = "chronicle_events";
@@ -34,5 +35,6 @@ export const EVENT_SCHEMA: SqliteSchema = {
         CREATE INDEX ${EVENTS_TABLE}_by_category ON ${EVENTS_TABLE} (category);
       `,
     },
+    SUBSCRIPTION_MIGRATION,
   ],
 };

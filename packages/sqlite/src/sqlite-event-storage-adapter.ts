@@ -31,6 +31,8 @@ import type { SqliteDatabase, SqliteStatement } from "./sqlite-database.js";
 import { classifySqliteError, isBusy, violatedBackstop } from "./sqlite-errors.js";
 import { EVENT_SCHEMA, EVENTS_TABLE } from "./sqlite-event-schema.js";
 import type { SqliteConnectionOptions, SqliteEventStorageAdapterOptions } from "./sqlite-options.js";
+import { SQLITE_SUBSCRIPTION_CAPABILITIES, SqliteSubscriptionSupport } from "./sqlite-subscription-support.js";
+import { SqliteTransactionGate } from "./sqlite-transaction-gate.js";
 
 const GUARANTEES: readonly SerialisationGuarantee[] = ["log", "category", "stream"];
 
@@ -98,12 +100,15 @@ const DECIDE_CAREFULLY = Symbol("decide carefully");
  */
 export class SqliteEventStorageAdapter implements EventStorageAdapter {
   readonly capabilities: AdapterCapabilities;
+  /** Checkpoints, parked events and consumer group leases in the same file as the log; transactional handlers get the connection inside a transaction. */
+  readonly subscriptions: SqliteSubscriptionSupport;
   readonly #database: SqliteDatabase;
   readonly #ownsDatabase: boolean;
   readonly #clock: Clock | undefined;
   readonly #busyTimeoutMs: number;
   readonly #setup: SqliteSchemaSetup;
   readonly #statements = new Map<string, SqliteStatement>();
+  readonly #gate = new SqliteTransactionGate();
   #queue: PendingSave[] = [];
   #writer: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -114,7 +119,12 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
       throw new TypeError(`serialisationGuarantee must be one of ${GUARANTEES.join(", ")}, got ${String(serialisationGuarantee)}`);
     }
     const settings = connectionSettings(options);
-    this.capabilities = { multiStreamWrites: true, serialisationGuarantees: GUARANTEES, serialisationGuarantee };
+    this.capabilities = {
+      multiStreamWrites: true,
+      serialisationGuarantees: GUARANTEES,
+      serialisationGuarantee,
+      subscriptions: SQLITE_SUBSCRIPTION_CAPABILITIES,
+    };
     this.#clock = options.clock;
     this.#busyTimeoutMs = settings.busyTimeoutMs;
     const { database, ownsDatabase } = openConnection(connection, settings);
@@ -123,6 +133,14 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
     this.#setup = new SqliteSchemaSetup(database, EVENT_SCHEMA, {
       migrateOnFirstUse: options.migrate ?? true,
       busyTimeoutMs: settings.busyTimeoutMs,
+    });
+    this.subscriptions = new SqliteSubscriptionSupport({
+      database,
+      gate: this.#gate,
+      clock: options.clock,
+      busyTimeoutMs: settings.busyTimeoutMs,
+      assertOpen: () => this.#assertOpen(),
+      ready: () => this.#whenReady(),
     });
   }
 
@@ -195,7 +213,9 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
   /** Waits for queued saves to finish, then closes the database if the adapter opened it. */
   async close(): Promise<void> {
     this.#closing ??= (async () => {
-      while (this.#writer !== undefined) await this.#writer;
+      while (this.#writer !== undefined || this.#gate.whenClosed !== undefined) {
+        await (this.#writer ?? this.#gate.whenClosed);
+      }
       if (this.#ownsDatabase && this.#database.open) this.#database.close();
     })();
     await this.#closing;
@@ -292,6 +312,19 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
     }
     let backoff = 0;
     while (this.#queue.length > 0) {
+      // A transactional handler's transaction is open on this connection: a save must not join it.
+      const handlerTransaction = this.#gate.whenClosed;
+      if (handlerTransaction !== undefined) {
+        const now = performance.now();
+        this.#rejectQueued(
+          (save) => save.deadline <= now,
+          new UnavailableError(`A transactional handler held the SQLite connection for more than ${this.#busyTimeoutMs} ms`),
+        );
+        if (this.#queue.length === 0) return;
+        const nearestDeadline = this.#queue.reduce((nearest, save) => Math.min(nearest, save.deadline), Number.POSITIVE_INFINITY);
+        await Promise.race([handlerTransaction, sleep(Math.max(0, nearestDeadline - now))]);
+        continue;
+      }
       try {
         this.#statement("BEGIN IMMEDIATE").run();
       } catch (error) {

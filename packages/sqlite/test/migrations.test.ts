@@ -24,7 +24,7 @@ describe("migrations", () => {
     await adapter.migrate();
     await adapter.migrate();
     await new SqliteEventStorageAdapter({ database }).migrate();
-    expect(versionsOf(filename)).toEqual([{ version: 1 }]);
+    expect(versionsOf(filename)).toEqual([{ version: 1 }, { version: 2 }]);
     expect(database.pragma("user_version", { simple: true })).toBe(42);
     await adapter.close();
     database.close();
@@ -40,7 +40,7 @@ describe("migrations", () => {
       ),
     );
     await Promise.all(adapters.map((adapter) => adapter.close()));
-    expect(versionsOf(filename)).toEqual([{ version: 1 }]);
+    expect(versionsOf(filename)).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
   it("share one migration between concurrent calls on one instance, beside another instance migrating the same file", async () => {
@@ -50,7 +50,7 @@ describe("migrations", () => {
       const second = new SqliteEventStorageAdapter({ filename });
       await Promise.all([first.migrate(), second.migrate(), first.migrate()]);
       await Promise.all([first.close(), second.close()]);
-      expect(versionsOf(filename)).toEqual([{ version: 1 }]);
+      expect(versionsOf(filename)).toEqual([{ version: 1 }, { version: 2 }]);
     }
   });
 
@@ -69,7 +69,7 @@ describe("migrations", () => {
     }
     await Promise.all([publish, ...calls]);
     expect((await adapter.latest(target))?.payload).toBe(1);
-    expect(versionsOf(filename)).toEqual([{ version: 1 }]);
+    expect(versionsOf(filename)).toEqual([{ version: 1 }, { version: 2 }]);
     database.close();
   });
 

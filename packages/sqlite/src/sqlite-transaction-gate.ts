@@ -1,0 +1,33 @@
+/**
+ * Keeps one connection's writers out of a transaction that stays open across
+ * `await`s (a transactional handler's). better-sqlite3 has one connection, so
+ * anything run on it while such a transaction is open would join it: every
+ * writer waits at the gate before it begins its own transaction, which it then
+ * runs synchronously to the end. Reads pass; they see the open transaction.
+ */
+export class SqliteTransactionGate {
+  #open: Promise<void> | undefined;
+
+  /** Settles when the transaction open now ends; `undefined` when none is open. */
+  get whenClosed(): Promise<void> | undefined {
+    return this.#open;
+  }
+
+  /**
+   * Runs `body` holding the gate: it may open a transaction, await, and end it.
+   * Holders run one after another, in the order they arrived.
+   */
+  async hold<T>(body: () => Promise<T>): Promise<T> {
+    while (this.#open !== undefined) await this.#open;
+    let release = () => {};
+    this.#open = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      return await body();
+    } finally {
+      this.#open = undefined;
+      release();
+    }
+  }
+}
