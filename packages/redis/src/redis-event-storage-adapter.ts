@@ -25,7 +25,7 @@ import type { Redis } from "ioredis";
 import { openRedisClient, quitRedisClient } from "./redis-connection.js";
 import { classifyRedisError } from "./redis-error-classifier.js";
 import { appendedEvent, decodeRecord, decodeRecords, encodeContent, encodeDates } from "./redis-event-record.js";
-import { RedisKeys, validateKeyPrefix } from "./redis-keys.js";
+import { hashTag, RedisKeys, validateKeyPrefix } from "./redis-keys.js";
 import type { RedisClientLike, RedisConnection, RedisEventStorageAdapterOptions } from "./redis-options.js";
 import { parseInfo, type RedisPersistence, toPersistence } from "./redis-persistence.js";
 import { RedisScript } from "./redis-script.js";
@@ -38,6 +38,7 @@ import {
   MIGRATE_SCRIPT,
   PERSISTENCE_SCRIPT,
 } from "./redis-scripts.js";
+import { REDIS_SUBSCRIPTION_CAPABILITIES, RedisSubscriptionSupport } from "./redis-subscription-support.js";
 
 const GUARANTEES: readonly SerialisationGuarantee[] = ["log", "category", "stream"];
 const DEFAULT_PAGE_SIZE = 1000;
@@ -97,6 +98,8 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
   readonly capabilities: AdapterCapabilities;
   /** The prefix of every key of this store (inside a hash tag). */
   readonly keyPrefix: string;
+  /** Checkpoints, parked events, heartbeats and leases under this store's key prefix; wake-ups through pub/sub. */
+  readonly subscriptions: RedisSubscriptionSupport;
   readonly #client: RedisClientLike;
   readonly #owned: Redis | undefined;
   readonly #keys: RedisKeys;
@@ -120,7 +123,12 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
     if (!Number.isSafeInteger(pageSize) || pageSize < 1)
       throw new TypeError(`pageSize must be a positive integer, got ${String(pageSize)}`);
-    this.capabilities = { multiStreamWrites: true, serialisationGuarantees: GUARANTEES, serialisationGuarantee };
+    this.capabilities = {
+      multiStreamWrites: true,
+      serialisationGuarantees: GUARANTEES,
+      serialisationGuarantee,
+      subscriptions: REDIS_SUBSCRIPTION_CAPABILITIES,
+    };
     this.keyPrefix = validateKeyPrefix(options.keyPrefix ?? "chronicle:");
     this.#keys = new RedisKeys(this.keyPrefix);
     this.#clock = options.clock;
@@ -131,6 +139,7 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
     const opened = openRedisClient(connection, "RedisEventStorageAdapter");
     this.#client = opened.client;
     this.#owned = opened.owned;
+    this.subscriptions = new RedisSubscriptionSupport(this.#client, hashTag(this.keyPrefix), () => this.#closed);
   }
 
   /**
@@ -273,6 +282,7 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.subscriptions.close();
     await quitRedisClient(this.#owned);
   }
 

@@ -46,6 +46,8 @@ export const FORMAT_VERSION = "1";
 export const APPEND_SCRIPT = `
 local sequenceKey, idsKey, eventPrefix = KEYS[1], KEYS[2], ARGV[1]
 local CHUNK = 1000
+-- The highest sequence number this call stored, published once at the end as a wake-up hint for subscriptions.
+local lastSequence = nil
 
 local function chunked(command, key, items)
   local first = 1
@@ -168,6 +170,7 @@ local function save(writes)
   end
   -- The first write: a counter that is not an integer fails here, before anything changed.
   local sequence = redis.call('INCRBY', sequenceKey, total) - total + 1
+  lastSequence = sequence + total - 1
   reply[2] = sequence
   local eventItems, idItems = {}, {}
   for _, write in ipairs(writes) do
@@ -211,6 +214,10 @@ for s = 1, tonumber(ARGV[2]) do
     writes[w] = write
   end
   replies[s] = save(writes)
+end
+if lastSequence then
+  -- The channel is the store's hash tag followed by 'wake'; eventPrefix is that tag followed by 'event:'.
+  redis.call('PUBLISH', string.sub(eventPrefix, 1, -7) .. 'wake', string.format('%d', lastSequence))
 end
 return replies
 `;
