@@ -72,6 +72,8 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
   readonly #quotedSchema: string;
   readonly #clock: Clock | undefined;
   readonly #autoMigrate: boolean;
+  /** The migration in flight, which concurrent `migrate()` calls share. */
+  #migration: Promise<void> | undefined;
   readonly #writes: WriteCoalescer;
   readonly #append: AppendContext;
   readonly #listener: PostgresNotificationListener;
@@ -118,16 +120,21 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
   }
 
   /**
-   * Creates or upgrades the schema: idempotent, and safe to run from several
-   * processes at once. Rejects when the schema is newer than this package.
+   * Creates or upgrades the schema: idempotent, safe to run from several
+   * processes at once, and concurrent calls on one adapter share one
+   * migration (one connection, one transaction). Rejects when the schema is
+   * newer than this package.
    */
-  async migrate(): Promise<void> {
-    this.#assertOpen();
-    try {
-      await migrateSchema(this.#pool, this.schema, advisoryLockKey(this.schema, "migrate"));
-    } catch (error) {
-      throw failure(error);
-    }
+  migrate(): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError("The PostgreSQL event storage adapter"));
+    this.#migration ??= migrateSchema(this.#pool, this.schema, advisoryLockKey(this.schema, "migrate"))
+      .catch((error: unknown) => {
+        throw failure(error);
+      })
+      .finally(() => {
+        this.#migration = undefined;
+      });
+    return this.#migration;
   }
 
   async save(writes: readonly StreamWrite[], options: SaveOptions = {}): Promise<StoredEvent[][]> {

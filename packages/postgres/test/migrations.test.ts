@@ -1,6 +1,6 @@
 import { EventStore, streamIdentifier } from "@chronicle/core";
 import { describe, expect, it } from "vitest";
-import { LATEST_SCHEMA_VERSION, PostgresEventStorageAdapter } from "../src/index.js";
+import { LATEST_SCHEMA_VERSION, PostgresEventStorageAdapter, type PostgresPool } from "../src/index.js";
 import { POSTGRES_MIGRATIONS } from "../src/postgres-migrations.js";
 import { POSTGRES_URL } from "./postgres-test-support.js";
 import { useTestSchemas } from "./test-schemas.js";
@@ -45,6 +45,48 @@ describe("migrations", () => {
     const { rows } = await pool.query(`SELECT count(*)::integer AS count FROM "${schema}".events`);
     expect(rows[0].count).toBe(6);
     await Promise.all(adapters.map((adapter) => adapter.close()));
+  });
+
+  it("shares one migration between concurrent migrate() calls on one adapter, beside another adapter's on the same fresh schema", async () => {
+    const schema = schemaFor("shared-migration");
+    let connects = 0;
+    // The same pool, counting the connections checked out of it: a migration takes one for its transaction.
+    const counting: PostgresPool = {
+      query: (query) => pool.query(query),
+      connect: () => {
+        connects += 1;
+        return pool.connect();
+      },
+    };
+    const a = new PostgresEventStorageAdapter({ pool: counting }, { schema, migrate: false });
+    const b = new PostgresEventStorageAdapter({ connectionString: POSTGRES_URL, maxConnections: 1 }, { schema, migrate: false });
+    try {
+      await Promise.all([a.migrate(), b.migrate(), a.migrate()]);
+      expect(connects, "a's two calls share one migration").toBe(1);
+      expect(await versions(schema)).toEqual(ALL_VERSIONS);
+      await Promise.all([a.migrate(), b.migrate(), a.migrate()]);
+      expect(connects, "later calls migrate again, together").toBe(2);
+      await a.save([{ target: streamIdentifier("profiles", "joe"), events: [{ name: "created", payload: {} }] }]);
+      expect(await b.latest(streamIdentifier("profiles", "joe"))).toMatchObject({ name: "created", position: 0 });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("lets migrate() calls join the migration a first call started, and rejects with CLOSED after close", async () => {
+    const schema = schemaFor("first-use-migration");
+    const adapter = new PostgresEventStorageAdapter({ pool }, { schema });
+    const calls = [
+      adapter.save([{ target: streamIdentifier("profiles", "joe"), events: [{ name: "created", payload: {} }] }]),
+      adapter.migrate(),
+      adapter.latest(streamIdentifier("profiles", "joe")),
+      adapter.migrate(),
+    ];
+    await Promise.all(calls);
+    expect(await versions(schema)).toEqual(ALL_VERSIONS);
+    await adapter.close();
+    await expect(adapter.migrate()).rejects.toMatchObject({ code: "CLOSED" });
   });
 
   it("runs on first use unless migrate: false is given", async () => {
