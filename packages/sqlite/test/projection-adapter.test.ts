@@ -55,7 +55,7 @@ describe("SqliteProjectionStorageAdapter", () => {
       new EventStore(events).stream("profiles", "joe").publish({ events: [{ name: "created", payload: {} }] }),
       new ProjectionStore(projections).save(JOE),
     ]);
-    expect(versionsOf(filename, "chronicle_schema_migrations")).toEqual([{ version: 1 }]);
+    expect(versionsOf(filename, "chronicle_schema_migrations")).toEqual([{ version: 1 }, { version: 2 }]);
     expect(versionsOf(filename, "chronicle_projection_schema_migrations")).toEqual([{ version: 1 }]);
     expect(await new ProjectionStore(other).load(JOE)).toEqual(JOE);
     expect(await events.latest(streamIdentifier("profiles", "joe"))).toMatchObject({ name: "created" });
