@@ -43,7 +43,7 @@ describe("Redis subscription support", () => {
         notifications: true,
         consumerGroups: true,
       });
-      expect(adapter.subscriptions.runInTransaction).toBeUndefined();
+      expect("runInTransaction" in adapter.subscriptions).toBe(false);
       const store = new EventStore(adapter);
       let caught: unknown;
       try {
