@@ -1,6 +1,12 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type EventStorageAdapter, EventStore, type StoredEvent } from "@chronicle/core";
 import { InMemoryEventStorageAdapter } from "@chronicle/in-memory";
 import { PostgresEventStorageAdapter } from "@chronicle/postgres";
+import { RedisEventStorageAdapter } from "@chronicle/redis";
+import { SqliteEventStorageAdapter } from "@chronicle/sqlite";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { type BenchSuite, measure } from "./harness.js";
 
@@ -17,10 +23,38 @@ const adapters: { name: string; open: () => Promise<EventStorageAdapter>; cleanu
       await admin.end();
     },
   },
+  {
+    name: "sqlite",
+    open: async () => {
+      sqliteDirectory = await mkdtemp(join(tmpdir(), "chronicle-bench-subscriptions-"));
+      return new SqliteEventStorageAdapter({ filename: join(sqliteDirectory, "events.db") });
+    },
+    cleanup: async () => {
+      if (sqliteDirectory !== undefined) await rm(sqliteDirectory, { recursive: true, force: true });
+    },
+  },
+  {
+    name: "redis",
+    open: async () => new RedisEventStorageAdapter({ url: REDIS_URL }, { keyPrefix: REDIS_PREFIX }),
+    cleanup: async () => {
+      const admin = new Redis(REDIS_URL);
+      let cursor = "0";
+      do {
+        const [next, keys] = await admin.scan(cursor, "MATCH", `{${REDIS_PREFIX}}*`, "COUNT", 1000);
+        cursor = next;
+        if (keys.length > 0) await admin.unlink(...keys);
+      } while (cursor !== "0");
+      await admin.quit();
+    },
+  },
 ];
+
+let sqliteDirectory: string | undefined;
 
 const POSTGRES_URL = process.env.CHRONICLE_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const POSTGRES_SCHEMA = `chronicle_bench_subscriptions_${process.pid}`;
+const REDIS_URL = process.env.CHRONICLE_REDIS_URL ?? "redis://127.0.0.1:6379";
+const REDIS_PREFIX = `chronicle-bench-subscriptions:${process.pid}:`;
 const LIVE_SAMPLES = 2_000;
 const POLLING_SAMPLES = 100;
 const POLL_INTERVAL_MS = 20;
