@@ -70,6 +70,7 @@ describe("connecting", () => {
       multiStreamWrites: true,
       serialisationGuarantees: ["log", "category", "stream"],
       serialisationGuarantee: "stream",
+      subscriptions: { durable: true, transactional: true, notifications: false, consumerGroups: true },
     });
   });
 });
