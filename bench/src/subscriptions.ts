@@ -95,7 +95,9 @@ async function publishToHandler(store: EventStore, options: { samples: number; n
 export const subscriptionsSuite: BenchSuite = {
   name: "subscriptions",
   async run() {
-    for (const { name, open, cleanup } of adapters) {
+    // CHRONICLE_BENCH_ADAPTERS=redis,postgres measures only those adapters.
+    const only = process.env.CHRONICLE_BENCH_ADAPTERS?.split(",").map((name) => name.trim());
+    for (const { name, open, cleanup } of adapters.filter((adapter) => only === undefined || only.includes(adapter.name))) {
       const suite = `subscriptions ${name}`;
       const store = new EventStore(await open());
       for (const [scenario, samples, notifications] of [
