@@ -313,8 +313,7 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
     let backoff = 0;
     while (this.#queue.length > 0) {
       // A transactional handler's transaction is open on this connection: a save must not join it.
-      const handlerTransaction = this.#gate.whenClosed;
-      if (handlerTransaction !== undefined) {
+      if (this.#gate.whenClosed !== undefined) {
         const now = performance.now();
         this.#rejectQueued(
           (save) => save.deadline <= now,
@@ -322,7 +321,7 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
         );
         if (this.#queue.length === 0) return;
         const nearestDeadline = this.#queue.reduce((nearest, save) => Math.min(nearest, save.deadline), Number.POSITIVE_INFINITY);
-        await Promise.race([handlerTransaction, sleep(Math.max(0, nearestDeadline - now))]);
+        await this.#gate.waitForClose(nearestDeadline - now);
         continue;
       }
       try {

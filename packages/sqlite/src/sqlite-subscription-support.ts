@@ -336,7 +336,7 @@ export class SqliteSubscriptionSupport implements SubscriptionSupport<SqliteData
           if (remaining <= 0) {
             throw new UnavailableError(`A transactional handler held the SQLite connection for more than ${busyTimeoutMs} ms`);
           }
-          await Promise.race([gate.whenClosed, sleep(remaining)]);
+          await gate.waitForClose(remaining);
         }
       }
       this.#context.assertOpen();

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
 /**
  * Keeps one connection's writers out of a transaction that stays open across
  * `await`s (a transactional handler's). better-sqlite3 has one connection, so
@@ -11,6 +13,18 @@ export class SqliteTransactionGate {
   /** Settles when the transaction open now ends; `undefined` when none is open. */
   get whenClosed(): Promise<void> | undefined {
     return this.#open;
+  }
+
+  /** Waits until the open transaction ends or `timeoutMs` passes, whichever is first, leaving no timer behind. */
+  async waitForClose(timeoutMs: number): Promise<void> {
+    const open = this.#open;
+    if (open === undefined) return;
+    const timer = new AbortController();
+    try {
+      await Promise.race([open, sleep(Math.max(0, timeoutMs), undefined, { signal: timer.signal })]);
+    } finally {
+      timer.abort();
+    }
   }
 
   /**
