@@ -31,6 +31,22 @@ function payload(index: number) {
   return { index, name: `customer-${index}`, email: `customer-${index}@example.com`, tags: ["a", "b"], note: "x".repeat(100) };
 }
 
+/** Publishes the bench's events in 100-event batches over 500 streams, then closes the store. */
+async function publishBatches(store: EventStore): Promise<number> {
+  for (let batch = 0; batch < EVENTS / BATCH; batch += 1) {
+    await store.publish({
+      writes: [
+        {
+          target: streamIdentifier("customers", `c-${batch % 500}`),
+          events: Array.from({ length: BATCH }, (_, index) => ({ name: "customer-registered", payload: payload(batch * BATCH + index) })),
+        },
+      ],
+    });
+  }
+  await store.close();
+  return EVENTS;
+}
+
 /**
  * The `chronicle` command's export, import and copy throughput, beside the
  * rate at which the same stores take 100-event batches through Chronicle's own
@@ -45,47 +61,12 @@ export const cliSuite: BenchSuite = {
     const schemas = [`${RUN}_publish`, `${RUN}_import`, `${RUN}_copy`];
     try {
       const source = join(folder, "source.db");
-      const sqlitePublish = await measure(
-        { suite: SUITE, scenario: "batch publish, SQLite", subject: "baseline", unit: "events" },
-        async () => {
-          const store = new EventStore(new SqliteEventStorageAdapter({ filename: source }));
-          for (let batch = 0; batch < EVENTS / BATCH; batch += 1) {
-            await store.publish({
-              writes: [
-                {
-                  target: streamIdentifier("customers", `c-${batch % 500}`),
-                  events: Array.from({ length: BATCH }, (_, index) => ({
-                    name: "customer-registered",
-                    payload: payload(batch * BATCH + index),
-                  })),
-                },
-              ],
-            });
-          }
-          await store.close();
-          return EVENTS;
-        },
+      const sqlitePublish = await measure({ suite: SUITE, scenario: "batch publish, SQLite", subject: "baseline", unit: "events" }, () =>
+        publishBatches(new EventStore(new SqliteEventStorageAdapter({ filename: source }))),
       );
       const postgresPublish = await measure(
         { suite: SUITE, scenario: "batch publish, PostgreSQL", subject: "baseline", unit: "events" },
-        async () => {
-          const store = new EventStore(new PostgresEventStorageAdapter({ pool }, { schema: schemas[0] }));
-          for (let batch = 0; batch < EVENTS / BATCH; batch += 1) {
-            await store.publish({
-              writes: [
-                {
-                  target: streamIdentifier("customers", `c-${batch % 500}`),
-                  events: Array.from({ length: BATCH }, (_, index) => ({
-                    name: "customer-registered",
-                    payload: payload(batch * BATCH + index),
-                  })),
-                },
-              ],
-            });
-          }
-          await store.close();
-          return EVENTS;
-        },
+        () => publishBatches(new EventStore(new PostgresEventStorageAdapter({ pool }, { schema: schemas[0] }))),
       );
       const slower = sqlitePublish.rate < postgresPublish.rate ? sqlitePublish : postgresPublish;
 
