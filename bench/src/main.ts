@@ -16,6 +16,7 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   projections: async () => (await import("./projections.js")).projectionsSuite,
   "projection-store": async () => (await import("./projection-store.js")).projectionStoreSuite,
   cli: async () => (await import("./cli.js")).cliSuite,
+  snapshots: async () => (await import("./snapshots.js")).snapshotsSuite,
   subscriptions: async () => (await import("./subscriptions.js")).subscriptionsSuite,
 };
 

@@ -45,6 +45,7 @@ export {
   type RunProjectionContractTestOptions,
   runProjectionContractTest,
 } from "./projection-contract/run-projection-contract-test.js";
+export { type DescribeSnapshotsOptions, describeSnapshots } from "./snapshots/describe-snapshots.js";
 export {
   type DescribeSubscriptionSupportOptions,
   describeSubscriptionSupport,
