@@ -137,6 +137,7 @@ export type { SortValue } from "./queries/sort-values.js";
 export { asc, desc, type NormalisedSort, type Sort } from "./queries/sorting.js";
 export { DEFAULT_PAGE_SIZE, latestPageQuery, type ScanPageQuery, scanInPages } from "./scan-pages.js";
 export { type KeepProjectionLiveOptions, keepProjectionLive } from "./subscriptions/keep-projection-live.js";
+export { storedEventFromJson, storedEventToJson } from "./subscriptions/stored-event-json.js";
 export type {
   SubscribeOptions,
   SubscriptionGroupOptions,

@@ -5,8 +5,6 @@ import {
   ClosedError,
   type GroupHeartbeat,
   type GroupMember,
-  type JsonObject,
-  type JsonValue,
   type Lease,
   type LeaseRequest,
   type LeaseToken,
@@ -16,6 +14,8 @@ import {
   type StopListening,
   type SubscriptionCapabilities,
   type SubscriptionSupport,
+  storedEventFromJson,
+  storedEventToJson,
   type WakeUpHint,
 } from "@chronicle/core";
 import { classifyPostgresError } from "./classify-postgres-error.js";
@@ -82,18 +82,7 @@ export class PostgresSubscriptionSupport implements SubscriptionSupport<Postgres
 
   async park(write: ParkWrite): Promise<void> {
     const { event } = write;
-    const stored = JSON.stringify({
-      id: event.id,
-      name: event.name,
-      category: event.category,
-      stream: event.stream,
-      position: event.position,
-      sequenceNumber: event.sequenceNumber.toString(),
-      payload: event.payload,
-      metadata: event.metadata,
-      occurredAt: event.occurredAt.getTime(),
-      observedAt: event.observedAt.getTime(),
-    });
+    const stored = storedEventToJson(event);
     await this.#query(this.#sql.park, [
       write.subscription,
       event.id,
@@ -109,20 +98,8 @@ export class PostgresSubscriptionSupport implements SubscriptionSupport<Postgres
   async listParked(query: ParkedQuery): Promise<ParkedEvent[]> {
     const rows = await this.#query(this.#sql.listParked, [query.subscription, query.after?.toString() ?? null, query.limit ?? null]);
     return rows.map((row) => {
-      const stored = JSON.parse(row[0] as string) as StoredEventJson;
       return {
-        event: {
-          id: stored.id,
-          name: stored.name,
-          category: stored.category,
-          stream: stored.stream,
-          position: stored.position,
-          sequenceNumber: BigInt(stored.sequenceNumber),
-          payload: stored.payload,
-          metadata: stored.metadata,
-          occurredAt: new Date(stored.occurredAt),
-          observedAt: new Date(stored.observedAt),
-        },
+        event: storedEventFromJson(row[0] as string),
         error: { name: row[1] as string, message: row[2] as string },
         attempts: Number(row[3]),
         parkedAt: new Date(Number(row[4])),
@@ -254,19 +231,6 @@ export class PostgresSubscriptionSupport implements SubscriptionSupport<Postgres
   #assertOpen(): void {
     if (this.#context.isClosed()) throw new ClosedError("The PostgreSQL event storage adapter");
   }
-}
-
-interface StoredEventJson {
-  id: string;
-  name: string;
-  category: string;
-  stream: string;
-  position: number;
-  sequenceNumber: string;
-  payload: JsonValue;
-  metadata: JsonObject;
-  occurredAt: number;
-  observedAt: number;
 }
 
 type Statements = ReturnType<typeof statements>;

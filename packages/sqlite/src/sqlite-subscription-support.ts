@@ -14,9 +14,10 @@ import {
   type ParkedEvent,
   type ParkedQuery,
   type ParkWrite,
-  type StoredEvent,
   type SubscriptionCapabilities,
   type SubscriptionSupport,
+  storedEventFromJson,
+  storedEventToJson,
   systemClock,
   UnavailableError,
 } from "@chronicle/core";
@@ -145,7 +146,7 @@ export class SqliteSubscriptionSupport implements SubscriptionSupport<SqliteData
         write.subscription,
         write.event.id,
         write.event.sequenceNumber,
-        serialiseEvent(write.event),
+        storedEventToJson(write.event),
         write.error.name,
         write.error.message,
         write.attempts,
@@ -162,7 +163,7 @@ export class SqliteSubscriptionSupport implements SubscriptionSupport<SqliteData
         limit: query.limit ?? -1,
       }) as ParkedRow[];
       return rows.map((row) => ({
-        event: deserialiseEvent(row.event),
+        event: storedEventFromJson(row.event),
         error: { name: row.error_name, message: row.error_message },
         attempts: row.attempts,
         parkedAt: new Date(row.parked_at),
@@ -363,34 +364,4 @@ export class SqliteSubscriptionSupport implements SubscriptionSupport<SqliteData
 
 function toLease(row: LeaseRow): Lease {
   return { subscription: row.subscription, share: row.share, member: row.member, epoch: row.epoch, expiresAt: new Date(row.expires_at) };
-}
-
-/** A parked event as stored: JSON, with the sequence number as a string and times as milliseconds. */
-function serialiseEvent(event: StoredEvent): string {
-  return JSON.stringify({
-    ...event,
-    sequenceNumber: event.sequenceNumber.toString(),
-    occurredAt: event.occurredAt.getTime(),
-    observedAt: event.observedAt.getTime(),
-  });
-}
-
-function deserialiseEvent(text: string): StoredEvent {
-  const stored = JSON.parse(text) as Omit<StoredEvent, "sequenceNumber" | "occurredAt" | "observedAt"> & {
-    sequenceNumber: string;
-    occurredAt: number;
-    observedAt: number;
-  };
-  return {
-    id: stored.id,
-    name: stored.name,
-    category: stored.category,
-    stream: stored.stream,
-    position: stored.position,
-    sequenceNumber: BigInt(stored.sequenceNumber),
-    payload: stored.payload,
-    metadata: stored.metadata,
-    occurredAt: new Date(stored.occurredAt),
-    observedAt: new Date(stored.observedAt),
-  };
 }
