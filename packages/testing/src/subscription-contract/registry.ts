@@ -1,7 +1,9 @@
 import type { SubscriptionContractGroup, SubscriptionContractTest } from "./subscription-contract-test.js";
+import { administrationTests } from "./tests/administration.js";
 import { checkpointTests } from "./tests/checkpoints.js";
 import { crashTests } from "./tests/crash.js";
 import { deliveryTests } from "./tests/delivery.js";
+import { groupMemberTests } from "./tests/group-members.js";
 import { groupTests } from "./tests/groups.js";
 import { lifecycleTests } from "./tests/lifecycle.js";
 import { notificationTests } from "./tests/notifications.js";
@@ -13,10 +15,12 @@ export const subscriptionContractTests = {
   ...deliveryTests,
   ...checkpointTests,
   ...parkingTests,
+  ...administrationTests,
   ...lifecycleTests,
   ...notificationTests,
   ...transactionalTests,
   ...groupTests,
+  ...groupMemberTests,
   ...crashTests,
 } satisfies Record<string, SubscriptionContractTest>;
 

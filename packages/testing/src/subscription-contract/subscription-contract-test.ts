@@ -6,10 +6,12 @@ export const SUBSCRIPTION_CONTRACT_GROUPS = [
   "delivery",
   "checkpoints",
   "parking",
+  "administration",
   "lifecycle",
   "notifications",
   "transactional",
   "groups",
+  "group-members",
   "crash",
 ] as const;
 
