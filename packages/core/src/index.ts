@@ -139,7 +139,10 @@ export { DEFAULT_PAGE_SIZE, latestPageQuery, type ScanPageQuery, scanInPages } f
 export { type KeepProjectionLiveOptions, keepProjectionLive } from "./subscriptions/keep-projection-live.js";
 export { storedEventFromJson, storedEventToJson } from "./subscriptions/stored-event-json.js";
 export type {
+  GroupShareStatus,
+  GroupStatus,
   SubscribeOptions,
+  SubscriptionGroupContext,
   SubscriptionGroupOptions,
   SubscriptionHandler,
   SubscriptionHandlerContext,

@@ -2,8 +2,8 @@ import type { EventStorageAdapter } from "../adapter.js";
 import { InvalidInputError } from "../errors.js";
 import type { EventTarget } from "../identifiers.js";
 import { describeValue, validateName, validateTarget } from "../validation.js";
-import type { SubscribeOptions, SubscriptionHandler } from "./subscribe-options.js";
-import type { SubscriptionSupport } from "./subscription-support.js";
+import type { SubscribeOptions, SubscriptionGroupOptions, SubscriptionHandler } from "./subscribe-options.js";
+import { DEFAULT_GROUP_SHARES, type SubscriptionCapabilities, type SubscriptionSupport } from "./subscription-support.js";
 
 /** `subscribe`'s options after validation, every default filled in. */
 export interface PreparedSubscription {
@@ -21,6 +21,8 @@ export interface PreparedSubscription {
   readonly transactional: boolean;
   readonly signal: AbortSignal | undefined;
   readonly support: SubscriptionSupport;
+  /** Consumer group membership, when given. */
+  readonly group: { readonly member: string; readonly leaseMs: number; readonly shares: number } | undefined;
 }
 
 /** Checks `subscribe`'s options against the adapter, synchronously, throwing `INVALID_INPUT`. */
@@ -74,9 +76,7 @@ export function prepareSubscription(adapter: EventStorageAdapter, options: Subsc
       throw new InvalidInputError("checkpointEvery must be 1 with transactional: true: the checkpoint commits with each handler");
     }
   }
-  if (options.group !== undefined) {
-    throw new InvalidInputError("Consumer groups are not available in this version of @chronicle/core; subscribe without `group`");
-  }
+  const group = options.group === undefined ? undefined : prepareGroup(options.group, capabilities, support);
 
   return {
     name,
@@ -93,7 +93,27 @@ export function prepareSubscription(adapter: EventStorageAdapter, options: Subsc
     transactional,
     signal: options.signal,
     support,
+    group,
   };
+}
+
+function prepareGroup(group: unknown, capabilities: SubscriptionCapabilities, support: SubscriptionSupport): PreparedSubscription["group"] {
+  if (typeof group !== "object" || group === null) {
+    throw new InvalidInputError(`group must be { member, leaseMs?, shares? }, got ${describeValue(group)}`);
+  }
+  const options = group as SubscriptionGroupOptions;
+  const member = validateName(options.member, "group.member");
+  const leaseMs = numberAtLeast(options.leaseMs, 10_000, 30, "group.leaseMs");
+  if (leaseMs > 2 ** 31 - 1) throw new InvalidInputError(`group.leaseMs must be at most ${2 ** 31 - 1}, got ${leaseMs}`);
+  const shares = integerAtLeast(options.shares, DEFAULT_GROUP_SHARES, 1, "group.shares");
+  if (shares > 4096) throw new InvalidInputError(`group.shares must be at most 4096, got ${shares}`);
+  const methods = ["heartbeat", "leaveGroup", "acquireLease", "renewLease", "releaseLease", "listLeases"] as const;
+  if (!capabilities.consumerGroups || methods.some((method) => typeof support[method] !== "function")) {
+    throw new InvalidInputError(
+      "group needs an adapter whose subscriptions support consumer groups (capabilities.subscriptions.consumerGroups)",
+    );
+  }
+  return { member, leaseMs, shares };
 }
 
 function sourceTarget(source: unknown): EventTarget {

@@ -14,6 +14,21 @@ export interface SubscriptionHandlerContext<Transaction = unknown> {
    * in (PostgreSQL: a `pg` client inside it; SQLite: the database). Otherwise `undefined`.
    */
   readonly transaction: Transaction;
+  /**
+   * In a consumer group: this member, the share the event's stream belongs to,
+   * and the epoch of this member's lease on it. The epoch increases every time
+   * the share changes hands, so an effect stored with it can be fenced the way
+   * Chronicle fences checkpoints: refuse a write whose epoch is lower than one
+   * already seen for the share. `undefined` without a group.
+   */
+  readonly group: SubscriptionGroupContext | undefined;
+}
+
+/** Where a consumer group member's handler runs: see `SubscriptionHandlerContext.group`. */
+export interface SubscriptionGroupContext {
+  readonly member: string;
+  readonly share: number;
+  readonly epoch: number;
 }
 
 /** Handles one event; a rejection is retried with backoff, then the event is parked. */
@@ -38,7 +53,10 @@ export interface SubscriptionGroupOptions {
   member: string;
   /** A member that has not renewed its leases for this long is presumed dead. Default 10 000. */
   leaseMs?: number;
-  /** How many shares the group splits its streams into; fixed for a subscription name. Default 16. */
+  /**
+   * How many shares the group splits its streams into (`shareOf`); every member
+   * must use the same number, and it is fixed for a subscription name. Default 64.
+   */
   shares?: number;
 }
 
@@ -105,6 +123,31 @@ export interface SubscriptionStatus {
   lag: bigint;
   /** Why the state is `"failed"`. */
   error?: unknown;
+  /** In a consumer group: this member and the shares it holds now, ascending. */
+  group?: { member: string; shares: number[] };
+}
+
+/** One share of a consumer group, as `subscription.groupStatus()` reports it. */
+export interface GroupShareStatus {
+  readonly share: number;
+  /** The member holding an unexpired lease on it, or `undefined` when none does. */
+  readonly member: string | undefined;
+  /** The epoch of its latest lease, or `undefined` when it was never leased. */
+  readonly epoch: number | undefined;
+  /** When its latest lease expires (or expired) unless renewed. */
+  readonly expiresAt: Date | undefined;
+  /** Its checkpoint: the holder's position when the holder is this member, else the stored one. */
+  readonly position: bigint | undefined;
+  /** The source's newest sequence number minus `position`: an upper bound of the events it has left. */
+  readonly lag: bigint;
+}
+
+/** A consumer group's state, from `subscription.groupStatus()`. */
+export interface GroupStatus {
+  /** The live members (heartbeat not expired) at this member's last heartbeat, sorted. */
+  readonly members: string[];
+  /** Every share, `0` to `shares - 1`. */
+  readonly shares: GroupShareStatus[];
 }
 
 /** A parked event as `subscription.parked()` returns it. */

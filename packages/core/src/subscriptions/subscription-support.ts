@@ -1,4 +1,5 @@
 import type { StoredEvent } from "../events.js";
+import { fnv1a } from "./share-assignment.js";
 
 /**
  * What an adapter's subscription support offers, declared up front as
@@ -305,8 +306,12 @@ export interface SubscriptionSupport<Transaction = unknown> {
   listLeases?(subscription: string): Promise<Lease[]>;
 }
 
-/** How many shares a consumer group splits its streams into when not told otherwise. */
-export const DEFAULT_GROUP_SHARES = 16;
+/**
+ * How many shares a consumer group splits its streams into when not told
+ * otherwise: enough to spread work evenly over a few dozen members, few enough
+ * that renewing every lease stays cheap.
+ */
+export const DEFAULT_GROUP_SHARES = 64;
 
 /**
  * The share of a consumer group that handles a stream: the 32-bit FNV-1a hash
@@ -315,11 +320,5 @@ export const DEFAULT_GROUP_SHARES = 16;
  * that filters by share) agrees on it.
  */
 export function shareOf(category: string, stream: string, shares: number): number {
-  const bytes = new TextEncoder().encode(`${category}/${stream}`);
-  let hash = 0x811c9dc5;
-  for (const byte of bytes) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % shares;
+  return fnv1a(`${category}/${stream}`) % shares;
 }

@@ -1,16 +1,17 @@
 import type { EventStorageAdapter } from "../adapter.js";
 import { ClosedError, InvalidInputError, isChronicleError } from "../errors.js";
 import type { StoredEvent } from "../events.js";
+import { GroupMembership, type ShareState } from "./group-membership.js";
 import type { PreparedSubscription } from "./prepare-subscription.js";
-import type { SubscriptionStatus } from "./subscribe-options.js";
-import type { ParkedError, ParkedEvent, StopListening } from "./subscription-support.js";
+import type { GroupStatus, SubscriptionStatus } from "./subscribe-options.js";
+import { type ParkedError, type ParkedEvent, type StopListening, shareOf } from "./subscription-support.js";
 import { backoffDelay, type ProcessWakeUps, pause } from "./wake-ups.js";
 
 /** Thrown inside the engine to unwind when the subscription is closing. */
 class Stopping extends Error {}
 
-/** Names of the live subscriptions of each storage, so one process never runs two of the same name. */
-const liveNames = new WeakMap<object, Set<string>>();
+/** The subscriptions running in this process, per storage: by name, the members of each group (none for a plain one). */
+const running = new WeakMap<object, Map<string, { readonly grouped: boolean; readonly members: Set<string> }>>();
 
 /** What `retryParked` resolves with. */
 export interface RetryParkedResult {
@@ -36,6 +37,12 @@ interface CaughtUpWaiter {
  * A running subscription: `store.subscribe(…)`. It hands the source's events
  * to the handler one at a time in sequence-number order, keeps its checkpoint
  * in the adapter's storage, and runs until closed.
+ *
+ * Without a group it follows one share, `0`, of the subscription name. As a
+ * member of a consumer group it follows the shares it holds a lease on (see
+ * `GroupMembership`): one scan of the source serves them all, each event goes
+ * to the share of its stream, and each share keeps its own checkpoint, written
+ * with the lease's epoch so a member that lost the share cannot move it.
  */
 export class Subscription implements AsyncDisposable {
   /** The subscription's name, under which its checkpoint is kept. */
@@ -44,11 +51,16 @@ export class Subscription implements AsyncDisposable {
   readonly #options: PreparedSubscription;
   readonly #closing = new AbortController();
   readonly #done: Promise<void>;
+  /** The shares followed: share `0` alone without a group, the leased ones in a group. */
+  readonly #shares: Map<number, ShareState>;
+  /** The only share, without a group. */
+  readonly #single: ShareState | undefined;
+  readonly #group: GroupMembership | undefined;
+  #groupError: { error: unknown } | undefined;
+  #sharesChanged = false;
+  #lastFlush = 0;
   #state: SubscriptionStatus["state"] = "catching-up";
   #error: unknown;
-  #position: bigint | undefined;
-  /** The position stored as the checkpoint, as far as this instance knows. */
-  #stored: bigint | undefined;
   #sinceCheckpoint = 0;
   #handled = 0;
   #parked = 0;
@@ -67,42 +79,97 @@ export class Subscription implements AsyncDisposable {
     this.name = options.name;
     this.#adapter = adapter;
     this.#options = options;
-    let names = liveNames.get(options.support);
-    if (names === undefined) {
-      names = new Set();
-      liveNames.set(options.support, names);
+    const release = register(options);
+    const { group } = options;
+    if (group === undefined) {
+      this.#single = { share: 0, position: undefined, stored: undefined, epoch: undefined, deadline: Number.POSITIVE_INFINITY };
+      this.#shares = new Map([[0, this.#single]]);
+    } else {
+      this.#group = new GroupMembership({
+        support: options.support,
+        name: options.name,
+        ...group,
+        startOf: (share, epoch) => this.#startOf(share, epoch),
+        changed: () => {
+          this.#sharesChanged = true;
+          this.#wakeUp();
+        },
+        failed: (error) => {
+          this.#groupError = { error };
+          this.#wakeUp();
+        },
+      });
+      this.#shares = this.#group.held;
     }
-    if (names.has(options.name)) {
-      throw new InvalidInputError(
-        `A subscription named ${JSON.stringify(options.name)} is already running in this process; close it first, or give each a group`,
-      );
-    }
-    names.add(options.name);
     const { signal } = options;
     if (signal !== undefined) {
       if (signal.aborted) this.#closing.abort();
       else signal.addEventListener("abort", () => void this.close(), { once: true, signal: this.#closing.signal });
     }
-    this.#done = this.#run(wakeUps).finally(() => names.delete(options.name));
+    this.#done = this.#run(wakeUps).finally(release);
   }
 
-  /** Where the subscription is: its state, position, counts and lag. */
+  /** Where the subscription is: its state, position, counts and lag, and in a group the shares it holds. */
   status(): SubscriptionStatus {
     const status: SubscriptionStatus = {
       state: this.#state,
-      position: this.#position,
+      position: this.#single?.position ?? lowestPosition(this.#shares),
       handled: this.#handled,
       parked: this.#parked,
       lag: this.#state === "live" ? 0n : this.#lag,
     };
+    if (this.#group !== undefined && this.#options.group !== undefined) {
+      status.group = { member: this.#options.group.member, shares: [...this.#shares.keys()].sort((a, b) => a - b) };
+    }
     if (this.#state === "failed") status.error = this.#error;
     return status;
   }
 
   /**
+   * A consumer group's state as the storage holds it, readable from any member:
+   * the live members, and for every share its lease holder, epoch, checkpoint
+   * and lag. Rejects with `INVALID_INPUT` for a subscription without a group.
+   */
+  async groupStatus(): Promise<GroupStatus> {
+    const group = this.#group;
+    const options = this.#options.group;
+    if (group === undefined || options === undefined) {
+      throw new InvalidInputError(`${this.#what()} is not a consumer group member; only members have a group status`);
+    }
+    const { support, name, target } = this.#options;
+    const shareNumbers = Array.from({ length: options.shares }, (_, share) => share);
+    const [leases, latest, checkpoints] = await Promise.all([
+      group.leases(),
+      this.#adapter.latest(target),
+      Promise.all(shareNumbers.map((share) => support.readCheckpoint({ subscription: name, share }))),
+    ]);
+    const now = Date.now();
+    const newest = latest?.sequenceNumber;
+    return {
+      members: [...group.members],
+      shares: shareNumbers.map((share) => {
+        const lease = leases.find((candidate) => candidate.share === share);
+        const live = lease !== undefined && lease.expiresAt.getTime() > now;
+        const position = this.#shares.get(share)?.position ?? checkpoints[share]?.position;
+        let lag = 0n;
+        if (newest !== undefined) lag = position === undefined ? newest : newest > position ? newest - position : 0n;
+        return {
+          share,
+          member: live ? lease.member : undefined,
+          epoch: lease?.epoch,
+          expiresAt: lease?.expiresAt,
+          position,
+          lag,
+        };
+      }),
+    };
+  }
+
+  /**
    * Resolves once every event of the source committed before this call has been
-   * handled or parked. Rejects with `CLOSED` if the subscription closes first, or
-   * with its error if it fails.
+   * handled or parked (in a group: every such event of the shares this member
+   * holds). Rejects with `CLOSED` if the subscription closes first, or with its
+   * error if it fails.
    */
   caughtUp(): Promise<void> {
     if (this.#state === "failed") return Promise.reject(this.#error);
@@ -122,7 +189,8 @@ export class Subscription implements AsyncDisposable {
   /**
    * Hands parked events (all, or those with the given event ids) to the handler
    * again, one at a time between the subscription's own events, with the same
-   * retries. Handled ones are removed; failing ones stay parked.
+   * retries. Handled ones are removed; failing ones stay parked. A group member
+   * retries only the parked events of the shares it holds.
    */
   retryParked(ids?: readonly string[]): Promise<RetryParkedResult> {
     if (ids !== undefined && !Array.isArray(ids)) {
@@ -139,7 +207,9 @@ export class Subscription implements AsyncDisposable {
 
   /**
    * Stops the subscription after the handler in flight (whose context signal is
-   * aborted) and writes the checkpoint. Idempotent: every call resolves once it has stopped.
+   * aborted) and writes the checkpoint; a group member then leaves its group,
+   * releasing its shares so the other members take them over at once.
+   * Idempotent: every call resolves once it has stopped.
    */
   async close(): Promise<void> {
     this.#closing.abort();
@@ -152,12 +222,18 @@ export class Subscription implements AsyncDisposable {
   }
 
   #what(): string {
-    return `The subscription ${JSON.stringify(this.name)}`;
+    const member = this.#options.group?.member;
+    return `The subscription ${JSON.stringify(this.name)}${member === undefined ? "" : ` (member ${JSON.stringify(member)})`}`;
   }
 
   #wakeUp(): void {
     this.#wakePending = true;
     this.#wake?.();
+  }
+
+  /** Whether the engine should stop scanning and look again: shares changed hands, or the group failed. */
+  #mustLookAgain(): boolean {
+    return this.#sharesChanged || this.#groupError !== undefined || (this.#group !== undefined && this.#group.handOver.size > 0);
   }
 
   async #run(wakeUps: ProcessWakeUps): Promise<void> {
@@ -171,11 +247,14 @@ export class Subscription implements AsyncDisposable {
       }
       await this.#start();
       while (!this.#closing.signal.aborted) {
+        if (this.#groupError !== undefined) throw this.#groupError.error;
+        await this.#handOver();
         await this.#serveRetries();
         const pass = ++this.#passesStarted;
         this.#wakePending = false;
+        this.#sharesChanged = false;
         if (!(await this.#pass())) continue;
-        await this.#writeCheckpoint();
+        if (this.#group === undefined || performance.now() - this.#lastFlush >= this.#group.intervalMs) await this.#flush();
         this.#state = "live";
         this.#lag = 0n;
         this.#waiters = this.#waiters.filter((waiter) => {
@@ -193,10 +272,14 @@ export class Subscription implements AsyncDisposable {
         this.#error = error;
       }
     } finally {
+      // From here on a storage outage ends the clean-up instead of waiting for the storage.
+      this.#closing.abort();
       stopProcess?.();
       await stopStorage?.().catch(() => undefined);
-      // The last handled events' checkpoint, when batching left it unwritten; a failure here only repeats them.
-      await this.#writeCheckpoint().catch(() => undefined);
+      await this.#group?.stop().catch(() => undefined);
+      // The last handled events' checkpoints, when batching left them unwritten; a failure here only repeats them.
+      await this.#flush().catch(() => undefined);
+      await this.#group?.leave().catch(() => undefined);
       if (this.#state !== "failed") this.#state = "closed";
       const reason = this.#state === "failed" ? this.#error : new ClosedError(this.#what());
       for (const waiter of this.#waiters.splice(0)) waiter.reject(reason);
@@ -204,51 +287,77 @@ export class Subscription implements AsyncDisposable {
     }
   }
 
-  /** Finds where to start: the checkpoint, or the beginning or end of the source. */
+  /** Finds where to start: the checkpoint, or the beginning or end of the source; in a group, joins it. */
   async #start(): Promise<void> {
-    const { support, name, from, target } = this.#options;
-    const checkpoint = await this.#storage(() => support.readCheckpoint({ subscription: name, share: 0 }));
-    if (checkpoint !== undefined) {
-      this.#position = this.#stored = checkpoint.position;
-    } else if (from === "end") {
-      const latest = await this.#storage(() => this.#adapter.latest(target));
-      this.#position = latest?.sequenceNumber;
-      // Stored at once, so a restart before any event arrives still starts from here.
-      await this.#writeCheckpoint();
+    const { support, name } = this.#options;
+    if (this.#single !== undefined) {
+      const start = await this.#storage(() => this.#startOf(0, undefined));
+      this.#single.position = start.position;
+      this.#single.stored = start.stored;
+    } else {
+      const group = this.#group as GroupMembership;
+      await this.#storage(() => group.start());
     }
     this.#parked = (await this.#storage(() => support.listParked({ subscription: name }))).length;
   }
 
   /**
-   * Scans the source after the position, handling each event. Resolves `true`
-   * when it reached the end, `false` when it stopped early (closing, an outage,
-   * or a checkpoint another instance moved ahead).
+   * Where a share starts: its stored checkpoint; without one, the beginning of
+   * the source, or its current end (stored at once, so a restart before any
+   * event arrives still starts from there).
+   */
+  async #startOf(share: number, epoch: number | undefined): Promise<{ position: bigint | undefined; stored: bigint | undefined }> {
+    const { support, name, from, target } = this.#options;
+    const checkpoint = await support.readCheckpoint({ subscription: name, share });
+    if (checkpoint !== undefined) return { position: checkpoint.position, stored: checkpoint.position };
+    if (from === "beginning") return { position: undefined, stored: undefined };
+    const position = (await this.#adapter.latest(target))?.sequenceNumber;
+    if (position === undefined) return { position: undefined, stored: undefined };
+    const write = { subscription: name, share, position, expected: undefined };
+    if (await support.writeCheckpoint(epoch === undefined ? write : { ...write, epoch })) return { position, stored: position };
+    const written = await support.readCheckpoint({ subscription: name, share });
+    return { position: written?.position, stored: written?.position };
+  }
+
+  /**
+   * Scans the source after the lowest position of the shares followed,
+   * handling each event of those shares not handled yet. Resolves `true` when it
+   * reached the end, `false` when it stopped early (closing, an outage, shares
+   * changing hands, or a checkpoint another instance moved ahead).
    */
   async #pass(): Promise<boolean> {
     const { target, names } = this.#options;
+    const shares = this.#shares;
+    if (shares.size === 0) return true;
+    const single = this.#single;
+    const from = single === undefined ? lowestPosition(shares) : single.position;
     const latest = await this.#storage(() => this.#adapter.latest(target));
-    if (latest !== undefined && this.#position !== undefined && latest.sequenceNumber > this.#position) {
-      this.#lag = latest.sequenceNumber - this.#position;
-    } else if (latest !== undefined && this.#position === undefined) {
-      this.#lag = latest.sequenceNumber;
+    if (latest !== undefined && (from === undefined || latest.sequenceNumber > from)) {
+      this.#lag = latest.sequenceNumber - (from ?? 0n);
     }
+    const shareCount = this.#options.group?.shares ?? 1;
+    let last: bigint | undefined;
     try {
       const scan = this.#adapter.scan(target, {
-        ...(this.#position === undefined ? {} : { after: this.#position }),
+        ...(from === undefined ? {} : { after: from }),
         ...(names === undefined ? {} : { names }),
         signal: this.#closing.signal,
       });
       for await (const event of scan) {
-        await this.#handle(event);
-        if (this.#closing.signal.aborted) return false;
-        if (this.#repositioned) {
-          this.#repositioned = false;
-          return false;
+        if (single === undefined && this.#mustLookAgain()) return false;
+        const state = single ?? shares.get(shareOf(event.category, event.stream, shareCount));
+        if (state !== undefined && (state.position === undefined || event.sequenceNumber > state.position)) {
+          await this.#handle(event, state);
+          if (this.#closing.signal.aborted) return false;
+          if (this.#repositioned) {
+            this.#repositioned = false;
+            return false;
+          }
         }
+        last = event.sequenceNumber;
         if (this.#retries.length > 0) await this.#serveRetries();
       }
       this.#scanOutages = 0;
-      return true;
     } catch (error) {
       if (error instanceof Stopping || this.#closing.signal.aborted) throw new Stopping();
       if (isChronicleError(error, "UNAVAILABLE")) {
@@ -259,11 +368,20 @@ export class Subscription implements AsyncDisposable {
       }
       throw error;
     }
+    if (single !== undefined || last === undefined) return true;
+    // A share taken during the last step starts from its own checkpoint: look again rather than move it past events.
+    if (this.#mustLookAgain()) return false;
+    // The scan saw every event up to `last`: no share followed has one left there.
+    for (const state of shares.values()) {
+      if (state.position === undefined || state.position < last) state.position = last;
+    }
+    return true;
   }
 
-  /** Hands one event to the handler with retries, parks it if they run out, and moves the position past it. */
-  async #handle(event: StoredEvent): Promise<void> {
-    const outcome = await this.#attempt(event, 1);
+  /** Hands one event to the handler with retries, parks it if they run out, and moves the share's position past it. */
+  async #handle(event: StoredEvent, state: ShareState): Promise<void> {
+    if (this.#group !== undefined && !this.#group.mayHandle(state)) return;
+    const outcome = await this.#attempt(event, 1, state);
     if (outcome === "conflict") return;
     if (outcome === "handled") this.#handled++;
     else {
@@ -271,41 +389,48 @@ export class Subscription implements AsyncDisposable {
       this.#parked++;
     }
     if (outcome !== "handled" || !this.#options.transactional) {
-      this.#position = event.sequenceNumber;
-      this.#sinceCheckpoint++;
-      if (this.#sinceCheckpoint >= this.#options.checkpointEvery) await this.#writeCheckpoint();
+      state.position = event.sequenceNumber;
+      const { checkpointEvery } = this.#options;
+      if (checkpointEvery === 1) await this.#writeCheckpoint(state);
+      else if (++this.#sinceCheckpoint >= checkpointEvery) await this.#flush();
     }
   }
 
   /**
    * Calls the handler until it succeeds or the attempts run out. Resolves
    * `"handled"`, the parked entry to store, or `"conflict"` when a transactional
-   * checkpoint write found another instance ahead (nothing was committed).
+   * checkpoint write found another instance ahead or the share's lease gone
+   * (nothing was committed).
    */
-  async #attempt(event: StoredEvent, firstAttempt: number): Promise<"handled" | "conflict" | ParkedEvent> {
+  async #attempt(event: StoredEvent, firstAttempt: number, state: ShareState): Promise<"handled" | "conflict" | ParkedEvent> {
     const { handler, attempts, minDelayMs, maxDelayMs, transactional, support } = this.#options;
     const signal = this.#closing.signal;
     const last = firstAttempt + attempts - 1;
+    const member = this.#options.group?.member;
+    const group = member === undefined ? undefined : { member, share: state.share, epoch: state.epoch as number };
     for (let attempt = firstAttempt; ; attempt++) {
       try {
         // A parked event's retry commits with the checkpoint rewritten unchanged, so its effects stay fenced too.
         const fresh = firstAttempt === 1;
-        const position = fresh ? event.sequenceNumber : this.#stored;
+        const position = fresh ? event.sequenceNumber : state.stored;
         if (transactional && position !== undefined) {
           const run = support.runInTransaction?.bind(support);
           if (run === undefined) throw new InvalidInputError("The adapter stopped offering runInTransaction");
-          const write = { subscription: this.name, share: 0, position, expected: this.#stored };
+          const write = { subscription: this.name, share: state.share, position, expected: state.stored };
           const result = await this.#storage(() =>
-            run(write, async (transaction) => await handler(event as never, { signal, attempt, transaction })),
+            run(state.epoch === undefined ? write : { ...write, epoch: state.epoch }, async (transaction) => {
+              await handler(event as never, { signal, attempt, transaction, group });
+            }),
           );
           if (!result.committed) {
-            await this.#catchUpWithStored();
+            if (this.#group !== undefined) this.#group.lose(state.share);
+            else await this.#catchUpWithStored(state);
             return "conflict";
           }
-          if (fresh) this.#position = this.#stored = position;
+          if (fresh) state.position = state.stored = position;
           return "handled";
         }
-        await handler(event as never, { signal, attempt, transaction: undefined });
+        await handler(event as never, { signal, attempt, transaction: undefined, group });
         return "handled";
       } catch (error) {
         if (error instanceof Stopping || signal.aborted) throw new Stopping();
@@ -315,27 +440,42 @@ export class Subscription implements AsyncDisposable {
         }
         await pause(backoffDelay(attempt - firstAttempt + 1, minDelayMs, maxDelayMs), signal);
         if (signal.aborted) throw new Stopping();
+        if (this.#group !== undefined && !this.#group.mayHandle(state)) return "conflict";
       }
     }
   }
 
-  /** Writes the position as the checkpoint, compare-and-set, unless it is stored already. */
-  async #writeCheckpoint(): Promise<void> {
+  /** Writes every followed share's position as its checkpoint, where it moved. */
+  async #flush(): Promise<void> {
+    this.#sinceCheckpoint = 0;
+    this.#lastFlush = performance.now();
+    for (const state of [...this.#shares.values()]) await this.#writeCheckpoint(state);
+  }
+
+  /**
+   * Writes a share's position as its checkpoint, compare-and-set (and fenced by
+   * the lease's epoch in a group), unless it is stored already. In a group, a
+   * write that changes nothing means the share changed hands: it is let go.
+   */
+  async #writeCheckpoint(state: ShareState): Promise<void> {
     const { support, name } = this.#options;
     for (;;) {
-      const position = this.#position;
-      if (position === undefined || position === this.#stored) {
-        this.#sinceCheckpoint = 0;
-        return;
-      }
-      const expected = this.#stored;
-      const written = await this.#storage(() => support.writeCheckpoint({ subscription: name, share: 0, position, expected }));
+      const position = state.position;
+      if (position === undefined || position === state.stored) return;
+      const expected = state.stored;
+      const write = { subscription: name, share: state.share, position, expected };
+      const written = await this.#storage(() =>
+        support.writeCheckpoint(state.epoch === undefined ? write : { ...write, epoch: state.epoch }),
+      );
       if (written) {
-        this.#stored = position;
-        this.#sinceCheckpoint = 0;
+        state.stored = position;
         return;
       }
-      await this.#catchUpWithStored();
+      if (this.#group !== undefined) {
+        this.#group.lose(state.share);
+        return;
+      }
+      await this.#catchUpWithStored(state);
     }
   }
 
@@ -344,19 +484,35 @@ export class Subscription implements AsyncDisposable {
    * name wrote one): continue after the stored position when it is ahead, and
    * otherwise write over it from there.
    */
-  async #catchUpWithStored(): Promise<void> {
+  async #catchUpWithStored(state: ShareState): Promise<void> {
     const { support, name } = this.#options;
-    const stored = await this.#storage(() => support.readCheckpoint({ subscription: name, share: 0 }));
-    this.#stored = stored?.position;
-    if (stored !== undefined && (this.#position === undefined || stored.position >= this.#position)) {
-      this.#position = stored.position;
+    const stored = await this.#storage(() => support.readCheckpoint({ subscription: name, share: state.share }));
+    state.stored = stored?.position;
+    if (stored !== undefined && (state.position === undefined || stored.position >= state.position)) {
+      state.position = stored.position;
       this.#repositioned = true;
+    }
+  }
+
+  /** Hands over the shares another member should hold: writes each one's checkpoint, then releases its lease. */
+  async #handOver(): Promise<void> {
+    const group = this.#group;
+    if (group === undefined) return;
+    for (const share of [...group.handOver]) {
+      const state = group.held.get(share);
+      if (state === undefined) {
+        group.handOver.delete(share);
+        continue;
+      }
+      await this.#writeCheckpoint(state);
+      if (group.held.get(share) === state) await this.#storage(() => group.release(state));
     }
   }
 
   /** Runs the queued `retryParked` requests, one parked event at a time. */
   async #serveRetries(): Promise<void> {
     const { support } = this.#options;
+    const shareCount = this.#options.group?.shares ?? 1;
     while (this.#retries.length > 0) {
       const request = this.#retries[0] as RetryRequest;
       let handled = 0;
@@ -365,7 +521,9 @@ export class Subscription implements AsyncDisposable {
         const entries = await this.#storage(() => support.listParked({ subscription: this.name }));
         for (const entry of entries) {
           if (request.ids !== undefined && !request.ids.has(entry.event.id)) continue;
-          const outcome = await this.#attempt(entry.event, entry.attempts + 1);
+          const state = this.#single ?? this.#shares.get(shareOf(entry.event.category, entry.event.stream, shareCount));
+          if (state === undefined) continue;
+          const outcome = await this.#attempt(entry.event, entry.attempts + 1, state);
           if (outcome === "conflict") {
             parked++;
           } else if (outcome === "handled") {
@@ -419,6 +577,49 @@ export class Subscription implements AsyncDisposable {
     });
     this.#wake = undefined;
   }
+}
+
+/**
+ * Claims the subscription's name (and member) in this process: one plain
+ * subscription per name, or any number of group members with distinct member
+ * names. Returns the function that gives the claim up.
+ */
+function register(options: PreparedSubscription): () => void {
+  let names = running.get(options.support);
+  if (names === undefined) {
+    names = new Map();
+    running.set(options.support, names);
+  }
+  const member = options.group?.member;
+  const entry = names.get(options.name);
+  const quoted = JSON.stringify(options.name);
+  if (entry !== undefined && (member === undefined || !entry.grouped)) {
+    throw new InvalidInputError(
+      entry.grouped || member !== undefined
+        ? `A subscription named ${quoted} runs in this process as ${entry.grouped ? "a consumer group" : "a plain subscription"}; a name is either one or the other`
+        : `A subscription named ${quoted} is already running in this process; close it first, or give each a group`,
+    );
+  }
+  if (member !== undefined && entry?.members.has(member)) {
+    throw new InvalidInputError(`Member ${JSON.stringify(member)} of the consumer group ${quoted} is already running in this process`);
+  }
+  const claimed = entry ?? { grouped: member !== undefined, members: new Set<string>() };
+  if (member !== undefined) claimed.members.add(member);
+  names.set(options.name, claimed);
+  return () => {
+    if (member !== undefined) claimed.members.delete(member);
+    if (member === undefined || claimed.members.size === 0) names.delete(options.name);
+  };
+}
+
+/** The lowest position among the shares, `undefined` when one has none (it starts from the beginning) or there are none. */
+function lowestPosition(shares: ReadonlyMap<number, ShareState>): bigint | undefined {
+  let lowest: bigint | undefined;
+  for (const state of shares.values()) {
+    if (state.position === undefined) return undefined;
+    if (lowest === undefined || state.position < lowest) lowest = state.position;
+  }
+  return lowest;
 }
 
 function describeError(error: unknown): ParkedError {
