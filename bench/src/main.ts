@@ -18,6 +18,7 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   cli: async () => (await import("./cli.js")).cliSuite,
   snapshots: async () => (await import("./snapshots.js")).snapshotsSuite,
   subscriptions: async () => (await import("./subscriptions.js")).subscriptionsSuite,
+  groups: async () => (await import("./consumer-groups.js")).groupsSuite,
 };
 
 const requested = process.argv.slice(2).filter((argument) => !argument.startsWith("-"));
