@@ -155,6 +155,8 @@ export { type RetryParkedResult, Subscription } from "./subscriptions/subscripti
 export {
   type Checkpoint,
   type CheckpointKey,
+  type CheckpointQuery,
+  type CheckpointReset,
   type CheckpointWrite,
   DEFAULT_GROUP_SHARES,
   type GroupHeartbeat,

@@ -1,9 +1,12 @@
 import {
   type Checkpoint,
   type CheckpointKey,
+  type CheckpointQuery,
+  type CheckpointReset,
   type CheckpointWrite,
   type Clock,
   ClosedError,
+  compareCodePoints,
   type GroupHeartbeat,
   type GroupMember,
   type Lease,
@@ -172,6 +175,28 @@ export class InMemorySubscriptionSupport implements SubscriptionSupport<never> {
       .filter((lease) => !lease.released)
       .sort((a, b) => a.share - b.share)
       .map(withoutReleased);
+  }
+
+  async listCheckpoints(query: CheckpointQuery = {}): Promise<Checkpoint[]> {
+    this.#assertOpen();
+    return [...this.#checkpoints.values()]
+      .filter((checkpoint) => query.subscription === undefined || checkpoint.subscription === query.subscription)
+      .sort((a, b) => compareCodePoints(a.subscription, b.subscription) || a.share - b.share);
+  }
+
+  async resetCheckpoint(reset: CheckpointReset): Promise<void> {
+    this.#assertOpen();
+    const key = checkpointKey(reset);
+    if (reset.position === undefined) {
+      this.#checkpoints.delete(key);
+      return;
+    }
+    this.#checkpoints.set(key, {
+      subscription: reset.subscription,
+      share: reset.share,
+      position: reset.position,
+      updatedAt: this.#clock.now(),
+    });
   }
 
   /** @internal Called by the adapter after each save that stored events. */

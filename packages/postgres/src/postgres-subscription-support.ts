@@ -1,6 +1,8 @@
 import {
   type Checkpoint,
   type CheckpointKey,
+  type CheckpointQuery,
+  type CheckpointReset,
   type CheckpointWrite,
   ClosedError,
   type GroupHeartbeat,
@@ -204,6 +206,21 @@ export class PostgresSubscriptionSupport implements SubscriptionSupport<Postgres
     return rows.map((row) => leaseOf(subscription, Number(row[3]), row));
   }
 
+  async listCheckpoints(query: CheckpointQuery = {}): Promise<Checkpoint[]> {
+    const rows = await this.#query(this.#sql.listCheckpoints, [query.subscription ?? null]);
+    return rows.map((row) => ({
+      subscription: row[0] as string,
+      share: Number(row[1]),
+      position: BigInt(row[2] as string),
+      updatedAt: new Date(Number(row[3])),
+    }));
+  }
+
+  async resetCheckpoint(reset: CheckpointReset): Promise<void> {
+    if (reset.position === undefined) await this.#query(this.#sql.removeCheckpoint, [reset.subscription, reset.share]);
+    else await this.#query(this.#sql.resetCheckpoint, [reset.subscription, reset.share, reset.position.toString()]);
+  }
+
   async #query(text: string, values: unknown[]): Promise<Row[]> {
     this.#assertOpen();
     await this.#ready();
@@ -261,6 +278,13 @@ function statements(schema: string) {
             updated_at = CASE WHEN c.position = excluded.position THEN c.updated_at ELSE excluded.updated_at END
         WHERE (c.position = $4::bigint OR c.position = excluded.position) AND excluded.position >= c.position
       RETURNING 1`,
+    // COLLATE "C" orders UTF-8 text by bytes, which is code point order.
+    listCheckpoints: `SELECT subscription, share, position, ${MILLISECONDS("updated_at")} FROM ${checkpoints}
+      WHERE $1::text IS NULL OR subscription = $1::text
+      ORDER BY subscription COLLATE "C", share`,
+    resetCheckpoint: `INSERT INTO ${checkpoints} (subscription, share, position, updated_at) VALUES ($1, $2, $3::bigint, now())
+      ON CONFLICT (subscription, share) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+    removeCheckpoint: `DELETE FROM ${checkpoints} WHERE subscription = $1 AND share = $2`,
     park: `INSERT INTO ${parked} (subscription, event_id, sequence_number, event, error_name, error_message, attempts, parked_at)
       VALUES ($1, $2, $3::bigint, $4::json, $5, $6, $7::integer, ${schema}.timestamp_from_milliseconds($8::bigint))
       ON CONFLICT (subscription, event_id) DO UPDATE SET sequence_number = excluded.sequence_number, event = excluded.event,

@@ -5,7 +5,9 @@
  *
  * A checkpoint is stored as `position|updatedAtMs` in a hash field named by the
  * share; a lease as `epoch|expiresAtMs|released|member` (the member last, since
- * it may hold `|`).
+ * it may hold `|`). The names of subscriptions with checkpoints are kept in a
+ * sorted set, every score 0, so it lists them in byte (code point) order
+ * without a `SCAN` of the keyspace.
  */
 
 const NOW = `
@@ -21,7 +23,10 @@ local function readLease(value)
 end
 `;
 
-/** KEYS: checkpoints hash, leases hash. ARGV: share, position, expected ('' for none), epoch ('' for none). Returns 1 or 0. */
+/**
+ * KEYS: checkpoints hash, leases hash, checkpoint names sorted set. ARGV: share,
+ * position, expected ('' for none), epoch ('' for none), subscription name. Returns 1 or 0.
+ */
 export const WRITE_CHECKPOINT_SCRIPT = `${NOW}${LEASE}
 local share, position, expected, epoch = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if epoch ~= '' then
@@ -37,6 +42,23 @@ if (current or '') ~= expected then return 0 end
 -- Non-negative integers as decimal strings: the shorter is the smaller, else compare the text.
 if current and (#position < #current or (#position == #current and position < current)) then return 0 end
 redis.call('HSET', KEYS[1], share, position .. '|' .. int(now))
+if not stored then redis.call('ZADD', KEYS[3], 0, ARGV[5]) end
+return 1
+`;
+
+/**
+ * KEYS: checkpoints hash, checkpoint names sorted set. ARGV: share, position
+ * ('' to remove the checkpoint), subscription name. Overwrites unconditionally.
+ */
+export const RESET_CHECKPOINT_SCRIPT = `${NOW}
+local share, position = ARGV[1], ARGV[2]
+if position == '' then
+  redis.call('HDEL', KEYS[1], share)
+  if redis.call('HLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[3]) end
+else
+  redis.call('HSET', KEYS[1], share, position .. '|' .. int(now))
+  redis.call('ZADD', KEYS[2], 0, ARGV[3])
+end
 return 1
 `;
 

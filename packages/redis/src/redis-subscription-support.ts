@@ -1,6 +1,8 @@
 import {
   type Checkpoint,
   type CheckpointKey,
+  type CheckpointQuery,
+  type CheckpointReset,
   type CheckpointWrite,
   ClosedError,
   type GroupHeartbeat,
@@ -31,6 +33,7 @@ import {
   RELEASE_LEASE_SCRIPT,
   REMOVE_PARKED_SCRIPT,
   RENEW_LEASE_SCRIPT,
+  RESET_CHECKPOINT_SCRIPT,
   WRITE_CHECKPOINT_SCRIPT,
 } from "./redis-subscription-scripts.js";
 
@@ -43,6 +46,7 @@ export const REDIS_SUBSCRIPTION_CAPABILITIES: SubscriptionCapabilities = {
 };
 
 const writeCheckpointScript = new RedisScript(WRITE_CHECKPOINT_SCRIPT);
+const resetCheckpointScript = new RedisScript(RESET_CHECKPOINT_SCRIPT);
 const parkScript = new RedisScript(PARK_SCRIPT);
 const listParkedScript = new RedisScript(LIST_PARKED_SCRIPT);
 const removeParkedScript = new RedisScript(REMOVE_PARKED_SCRIPT);
@@ -97,10 +101,45 @@ export class RedisSubscriptionSupport implements SubscriptionSupport<never> {
     const reply = await this.#script(
       "writing a checkpoint",
       writeCheckpointScript,
-      [this.#key("checkpoints", write.subscription), this.#key("leases", write.subscription)],
-      [write.share, write.position.toString(), write.expected?.toString() ?? "", write.epoch?.toString() ?? ""],
+      [this.#key("checkpoints", write.subscription), this.#key("leases", write.subscription), this.#checkpointNames()],
+      [write.share, write.position.toString(), write.expected?.toString() ?? "", write.epoch?.toString() ?? "", write.subscription],
     );
     return reply === 1;
+  }
+
+  async listCheckpoints(query: CheckpointQuery = {}): Promise<Checkpoint[]> {
+    // Sorted set members with equal scores come back in byte order: code point order for UTF-8.
+    const names =
+      query.subscription === undefined
+        ? ((await this.#command("listing checkpoints", "ZRANGE", this.#checkpointNames(), 0, -1)) as string[])
+        : [query.subscription];
+    // One HGETALL per name, each on one key, so a cluster answers each from the slot that holds it.
+    const hashes = await Promise.all(
+      names.map((name) => this.#command("listing checkpoints", "HGETALL", this.#key("checkpoints", name)) as Promise<string[]>),
+    );
+    return names.flatMap((subscription, index) => {
+      const fields = hashes[index] ?? [];
+      const checkpoints: Checkpoint[] = [];
+      for (let field = 0; field + 1 < fields.length; field += 2) {
+        const [position = "0", updatedAt = "0"] = (fields[field + 1] as string).split("|");
+        checkpoints.push({
+          subscription,
+          share: Number(fields[field]),
+          position: BigInt(position),
+          updatedAt: new Date(Number(updatedAt)),
+        });
+      }
+      return checkpoints.sort((a, b) => a.share - b.share);
+    });
+  }
+
+  async resetCheckpoint(reset: CheckpointReset): Promise<void> {
+    await this.#script(
+      "resetting a checkpoint",
+      resetCheckpointScript,
+      [this.#key("checkpoints", reset.subscription), this.#checkpointNames()],
+      [reset.share, reset.position?.toString() ?? "", reset.subscription],
+    );
   }
 
   async park(write: ParkWrite): Promise<void> {
@@ -296,6 +335,11 @@ export class RedisSubscriptionSupport implements SubscriptionSupport<never> {
   #key(kind: string, subscription: string): string {
     // JSON keeps one subscription's keys apart from another whose name starts the same way.
     return `${this.#base}subscription:${kind}:${JSON.stringify(subscription)}`;
+  }
+
+  /** The sorted set of the names of subscriptions with checkpoints. */
+  #checkpointNames(): string {
+    return `${this.#base}subscription:checkpoint-names`;
   }
 
   #parkedKeys(subscription: string): string[] {

@@ -3,6 +3,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   type Checkpoint,
   type CheckpointKey,
+  type CheckpointQuery,
+  type CheckpointReset,
   type CheckpointWrite,
   type Clock,
   type GroupHeartbeat,
@@ -52,6 +54,14 @@ const WRITE_CHECKPOINT = `
     AND excluded.position >= ${CHECKPOINTS_TABLE}.position`;
 // Positions are read as text, so they come back exact beyond 2^53.
 const READ_CHECKPOINT = `SELECT CAST(position AS TEXT) AS position, updated_at FROM ${CHECKPOINTS_TABLE} WHERE subscription = ? AND share = ?`;
+// The binary collation orders UTF-8 bytes, which is code point order.
+const LIST_CHECKPOINTS = `
+  SELECT subscription, share, CAST(position AS TEXT) AS position, updated_at FROM ${CHECKPOINTS_TABLE}
+  WHERE @subscription IS NULL OR subscription = @subscription ORDER BY subscription, share`;
+const RESET_CHECKPOINT = `
+  INSERT INTO ${CHECKPOINTS_TABLE} (subscription, share, position, updated_at) VALUES (?, ?, ?, ?)
+  ON CONFLICT (subscription, share) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`;
+const REMOVE_CHECKPOINT = `DELETE FROM ${CHECKPOINTS_TABLE} WHERE subscription = ? AND share = ?`;
 const PARK = `
   INSERT INTO ${PARKED_TABLE} (subscription, event_id, sequence_number, event, error_name, error_message, attempts, parked_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -138,6 +148,30 @@ export class SqliteSubscriptionSupport implements SubscriptionSupport<SqliteData
 
   async writeCheckpoint(write: CheckpointWrite): Promise<boolean> {
     return this.#write(() => this.#writeCheckpoint(write));
+  }
+
+  async listCheckpoints(query: CheckpointQuery = {}): Promise<Checkpoint[]> {
+    return this.#read(() => {
+      const rows = this.#statement(LIST_CHECKPOINTS).all({ subscription: query.subscription ?? null }) as {
+        subscription: string;
+        share: number;
+        position: string;
+        updated_at: number;
+      }[];
+      return rows.map((row) => ({
+        subscription: row.subscription,
+        share: row.share,
+        position: BigInt(row.position),
+        updatedAt: new Date(row.updated_at),
+      }));
+    });
+  }
+
+  async resetCheckpoint(reset: CheckpointReset): Promise<void> {
+    await this.#write(() => {
+      if (reset.position === undefined) this.#statement(REMOVE_CHECKPOINT).run(reset.subscription, reset.share);
+      else this.#statement(RESET_CHECKPOINT).run(reset.subscription, reset.share, reset.position, this.#clock.now().getTime());
+    });
   }
 
   async park(write: ParkWrite): Promise<void> {

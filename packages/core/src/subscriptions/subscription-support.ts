@@ -191,9 +191,9 @@ export interface Lease extends LeaseToken {
  *   two adapters that never see each other's events never see each other's
  *   checkpoints either.
  *
- * `readCheckpoint`, `writeCheckpoint`, `park`, `listParked` and
- * `removeParked` are always offered; the optional methods exactly when
- * `capabilities.subscriptions` says so.
+ * `readCheckpoint`, `writeCheckpoint`, `park`, `listParked`,
+ * `removeParked`, `listCheckpoints` and `resetCheckpoint` are always offered;
+ * the optional methods exactly when `capabilities.subscriptions` says so.
  *
  * @typeParam Transaction - what a transactional handler receives as
  * `context.transaction`: a `pg` client inside an open transaction for
@@ -304,6 +304,47 @@ export interface SubscriptionSupport<Transaction = unknown> {
 
   /** Offered when `capabilities.consumerGroups`. The group's leases not released, expired ones included, by share. */
   listLeases?(subscription: string): Promise<Lease[]>;
+
+  /**
+   * Every stored checkpoint (or those of one subscription, with
+   * `query.subscription`), ordered by subscription name (code point order),
+   * then by share. For operators and tools such as `chronicle subscriptions`;
+   * a subscription never calls it.
+   */
+  listCheckpoints(query?: CheckpointQuery): Promise<Checkpoint[]>;
+
+  /**
+   * Overwrites a share's checkpoint unconditionally, with no compare-and-set,
+   * no lease fencing, and backwards as well as forwards; `position: undefined`
+   * removes it, so the subscription next starts as its `from` option says.
+   * `0n` (before the first sequence number, `1`) makes it start from the
+   * beginning of its source whatever its `from` says. Stamps `updatedAt` as
+   * `writeCheckpoint` does. Parked events, leases and heartbeats are left as
+   * they are.
+   *
+   * For operators, while the subscription is stopped (every member of a
+   * group). A running instance keeps its position in memory and does not
+   * read the checkpoint again until its own next compare-and-set write fails
+   * (after its next handled event): an instance without a group then
+   * continues from the reset position when that is ahead of its own, and
+   * otherwise writes its own position over the reset, so a reset backwards is
+   * undone and no event is handled again; a group member treats the failed
+   * write as the share having changed hands and lets it go, to take it up
+   * again later from whatever checkpoint is stored then.
+   */
+  resetCheckpoint(reset: CheckpointReset): Promise<void>;
+}
+
+/** Which checkpoints `listCheckpoints` returns: every one, or those of one subscription. */
+export interface CheckpointQuery {
+  /** Only this subscription's checkpoints (every share of a group). */
+  readonly subscription?: string;
+}
+
+/** An unconditional write of a checkpoint by `resetCheckpoint`. */
+export interface CheckpointReset extends CheckpointKey {
+  /** The new position (a sequence number, or `0n` for before the first event), or `undefined` to remove the checkpoint. */
+  readonly position: bigint | undefined;
 }
 
 /**
