@@ -2,7 +2,8 @@
  * One member process of the consumer group bench (or, without a member name,
  * the plain subscription it is compared with). It subscribes, handles each
  * event in about 1 ms, and prints one JSON line per event it handled and one
- * whenever the shares it holds change; "close" on stdin closes it.
+ * whenever the shares it holds change; "cpu" on stdin prints the CPU time it
+ * used since it subscribed, "close" closes it.
  */
 import { createInterface } from "node:readline";
 import { setTimeout } from "node:timers/promises";
@@ -25,6 +26,7 @@ async function member(instructions: MemberInstructions): Promise<void> {
       print({ handled: event.sequenceNumber.toString(), share: context.group?.share ?? 0, at: now() });
     },
   });
+  const started = process.cpuUsage();
   print({ ready: true });
   let shares = "";
   const watch = setInterval(() => {
@@ -36,6 +38,10 @@ async function member(instructions: MemberInstructions): Promise<void> {
   }, 10);
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === "close") break;
+    if (line === "cpu") {
+      const { user, system } = process.cpuUsage(started);
+      print({ cpuMs: (user + system) / 1000 });
+    }
   }
   clearInterval(watch);
   await subscription.close();

@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout } from "node:timers/promises";
@@ -41,6 +41,8 @@ export interface MemberInstructions {
 export type MemberLine =
   | { ready: true }
   | { shares: number[] }
+  /** The CPU time (user and system) the process used since it subscribed, when asked with "cpu". */
+  | { cpuMs: number }
   /** An event handled: its sequence number, share (0 without a group) and when the handler finished (ms since the epoch). */
   | { handled: string; share: number; at: number };
 
@@ -138,6 +140,7 @@ class MemberProcess {
   handled = 0;
   readonly exited: Promise<void>;
   readonly #child;
+  #cpuReply: ((cpuMs: number) => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -157,10 +160,19 @@ class MemberProcess {
       const line = JSON.parse(text) as MemberLine;
       if ("ready" in line) this.ready = true;
       else if ("shares" in line) this.shares = line.shares;
+      else if ("cpuMs" in line) this.#cpuReply?.(line.cpuMs);
       else {
         this.handled += 1;
         onHandled(this, line);
       }
+    });
+  }
+
+  /** The CPU time it used since it subscribed. */
+  cpu(): Promise<number> {
+    return new Promise((resolve) => {
+      this.#cpuReply = resolve;
+      this.#child.stdin.write("cpu\n");
     });
   }
 
@@ -263,12 +275,23 @@ async function throughput(
       await run.allHandled();
       return {
         count: run.seen.size,
+        loadAverage: Math.round((loadavg()[0] ?? 0) * 10) / 10,
         processes: members.length,
         handlerMs: HANDLER_MS,
         repeated: run.lines - run.seen.size,
         perMember: run.members.map((member) => member.handled),
       };
     });
+    const cpuMs = (await Promise.all(run.members.map((member) => member.cpu()))).reduce((sum, ms) => sum + ms, 0);
+    // On a machine with fewer idle cores than members, this is what caps the speed-up.
+    console.log(
+      JSON.stringify({
+        suite: labels.suite,
+        scenario: labels.scenario,
+        memberCpuMsPerEvent: Math.round((cpuMs / run.seen.size) * 1000) / 1000,
+        cores: availableParallelism(),
+      }),
+    );
     await run.close();
     return measurement;
   } catch (error) {
