@@ -18,6 +18,7 @@ async function member(instructions: MemberInstructions): Promise<void> {
   const subscription = store.subscribe({
     name: instructions.name,
     source: store.category(instructions.category),
+    checkpointEvery: instructions.checkpointEvery,
     ...(instructions.member === undefined
       ? {}
       : { group: { member: instructions.member, ...(instructions.leaseMs === undefined ? {} : { leaseMs: instructions.leaseMs }) } }),

@@ -34,6 +34,7 @@ export interface MemberInstructions {
   /** This member's name; without one, a plain subscription. */
   member?: string;
   leaseMs?: number;
+  checkpointEvery: number;
   handlerMs: number;
 }
 
@@ -72,6 +73,8 @@ const EVENTS = EVENTS_PER_STREAM * STREAMS;
 const HANDLER_MS = 1;
 /** The members' `leaseMs`; CHRONICLE_BENCH_GROUP_LEASE_MS overrides it. */
 const LEASE_MS = Number(process.env.CHRONICLE_BENCH_GROUP_LEASE_MS ?? 3_000);
+/** The subscriptions' `checkpointEvery`; CHRONICLE_BENCH_GROUP_CHECKPOINT_EVERY overrides the default, 1. */
+const CHECKPOINT_EVERY = Number(process.env.CHRONICLE_BENCH_GROUP_CHECKPOINT_EVERY ?? 1);
 const MEMBER_COUNTS = [1, 2, 4];
 const MEMBER_SCRIPT = fileURLToPath(new URL("consumer-group-member.ts", import.meta.url));
 const BENCH_DIRECTORY = fileURLToPath(new URL("..", import.meta.url));
@@ -207,6 +210,7 @@ class Run {
         name,
         category: name,
         handlerMs: HANDLER_MS,
+        checkpointEvery: CHECKPOINT_EVERY,
         ...(member === undefined ? {} : { member, leaseMs: LEASE_MS }),
       };
       this.members.push(
@@ -326,7 +330,7 @@ async function failover(store: EventStore, storage: BenchStorage, suite: string)
     console.log(
       JSON.stringify({
         suite,
-        scenario: `failover after SIGKILL of 1 of 2 members, leaseMs ${LEASE_MS}`,
+        scenario: `failover after SIGKILL of 1 of 2 members, leaseMs ${LEASE_MS}${CHECKPOINT_EVERY === 1 ? "" : `, checkpointEvery ${CHECKPOINT_EVERY}`}`,
         subject: "chronicle",
         unit: "ms",
         failoverMs,
@@ -358,7 +362,8 @@ export const groupsSuite: BenchSuite = {
       const store = new EventStore(openStorage(storage));
       try {
         await store.log().latest(); // migrates once, before the members start
-        const scenario = `${EVENTS} events over ${STREAMS} streams, handler ${HANDLER_MS} ms`;
+        const every = CHECKPOINT_EVERY === 1 ? "" : `, checkpointEvery ${CHECKPOINT_EVERY}`;
+        const scenario = `${EVENTS} events over ${STREAMS} streams, handler ${HANDLER_MS} ms${every}`;
         const plain = await throughput(
           store,
           storage,
