@@ -54,8 +54,8 @@ export async function retryParked(name: string, options: RetryParkedOptions, con
     }
     const unparked = chosen.length - gone.length;
     process.stderr.write(
-      `chronicle: unparked ${count(unparked)} of subscription ${JSON.stringify(name)}, printed above as NDJSON: ` +
-        "no subscription will hand them to its handler again, so handle them from those lines. " +
+      `chronicle: unparked ${count(unparked)} of subscription ${JSON.stringify(name)}, written to standard output as NDJSON: ` +
+        `no subscription will hand ${unparked === 1 ? "it" : "them"} to its handler again, so handle ${unparked === 1 ? "it" : "them"} from those lines. ` +
         "(A running subscription retries its parked events itself with subscription.retryParked().)\n",
     );
     if (gone.length > 0) {
