@@ -186,6 +186,7 @@ Examples:
     .addOption(url())
     .option("--to <where>", "beginning (before the first event), end (the log's latest sequence number), or a sequence number")
     .option("--force", "reset even while consumer group members hold leases")
+    .option("--shares <count>", "a consumer group's number of shares (default 64 in subscribe): reset every one, with a checkpoint or not")
     .option("--json", "print NDJSON (the default when standard output is not a terminal)")
     .addHelpText(
       "after",
@@ -194,7 +195,9 @@ The subscription resumes after the new position when next started: with
 --to beginning it handles every event of its source again, with --to end only
 events committed from now on. Every share with a checkpoint is moved, forwards
 or backwards; parked events are left as they are. Prints each share's old and
-new position.
+new position. A consumer group's shares that have no checkpoint yet still
+start as its \`from\` option says: pass --shares with the group's number of
+shares to write all of them.
 
 Run it while the subscription is stopped (every process, every group member).
 A running instance keeps its position in memory and only reads the checkpoint
@@ -206,7 +209,8 @@ The command refuses while group members hold unexpired leases, unless --force.
 
 Examples:
   chronicle reset --url postgres://app@db/app welcome-emails --to beginning
-  chronicle reset --url sqlite:./events.db read-model --to 1200`,
+  chronicle reset --url sqlite:./events.db read-model --to 1200
+  chronicle reset --url postgres://app@db/app billing --to end --shares 64`,
     )
     .action((name, options) => runCommand((context) => reset(name, options, context)));
 

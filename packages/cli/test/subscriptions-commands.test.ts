@@ -213,7 +213,9 @@ describe.each(["sqlite", "postgres"] as const)("subscription commands on %s", (k
       ]);
       expect((await support.readCheckpoint({ subscription: "projector", share: 0 }))?.position).toBe(middle);
 
-      const group = lines((await runCliOk(["reset", "group", "--url", url, "--to", "end"])).stdout);
+      const groupReset = await runCliOk(["reset", "group", "--url", url, "--to", "end"]);
+      expect(groupReset.stderr).toContain("only shares with a checkpoint were reset");
+      const group = lines(groupReset.stdout);
       expect(group.map((change) => [change.share, change.to])).toEqual([
         [0, String(latest)],
         [1, String(latest)],
@@ -225,7 +227,19 @@ describe.each(["sqlite", "postgres"] as const)("subscription commands on %s", (k
         latest,
       ]);
 
+      const everyShare = lines((await runCliOk(["reset", "group", "--url", url, "--to", "beginning", "--shares", "5"])).stdout);
+      expect(everyShare.map((change) => [change.share, change.from, change.to])).toEqual([
+        [0, String(latest), "0"],
+        [1, String(latest), "0"],
+        [2, String(latest), "0"],
+        [3, null, "0"],
+        [4, null, "0"],
+      ]);
+      expect((await support.listCheckpoints({ subscription: "group" })).map((checkpoint) => checkpoint.share)).toEqual([0, 1, 2, 3, 4]);
+      await runCliOk(["reset", "group", "--url", url, "--to", "end"]);
+
       for (const [args, message] of [
+        [["--to", "end", "--shares", "0"], /--shares takes a whole number/],
         [["--to", "start"], /--to takes beginning, end, or a sequence number/],
         [["--to", "-3"], /--to takes beginning, end, or a sequence number/],
         [["--to", "1.5"], /--to takes beginning, end, or a sequence number/],
@@ -237,6 +251,10 @@ describe.each(["sqlite", "postgres"] as const)("subscription commands on %s", (k
         expect(result.stderr, args.join(" ")).toMatch(message);
       }
       expect((await support.readCheckpoint({ subscription: "projector", share: 0 }))?.position, "refusals change nothing").toBe(middle);
+
+      const tooFew = await runCli(["reset", "group", "--url", url, "--to", "end", "--shares", "3"]);
+      expect(tooFew.code).toBe(2);
+      expect(tooFew.stderr).toContain('--shares 3 is too few: subscription "group" has checkpoints for share 3, 4');
 
       const unknown = await runCli(["reset", "projecter", "--url", url, "--to", "end"]);
       expect(unknown.code).toBe(1);

@@ -3,12 +3,14 @@ import { table, wantsJson, writeLine } from "../output.js";
 import type { CommandContext } from "../run-command.js";
 import { withStore } from "../run-command.js";
 import { checkSubscriptionName, subscriptionSupportOf } from "../subscription-state.js";
+import { parseCount } from "./read.js";
 
 /** Options of `chronicle reset`. */
 export interface ResetOptions {
   url?: string;
   to?: string;
   force?: boolean;
+  shares?: string;
   json?: boolean;
 }
 
@@ -19,22 +21,32 @@ type Target = { kind: "beginning" } | { kind: "end" } | { kind: "position"; posi
 interface ShareReset {
   subscription: string;
   share: number;
-  from: string;
+  /** The position before the reset; `null` when the share had no checkpoint. */
+  from: string | null;
   to: string;
 }
 
 /**
  * `chronicle reset <name> --to beginning|end|N`: moves every stored checkpoint
- * of a subscription (every share of a consumer group) to `0` (before the first
- * event), to the log's latest sequence number, or to `N`, unconditionally.
+ * of a subscription (every share of a consumer group with one, or with
+ * `--shares`, shares `0` to `count - 1`) to `0` (before the first event), to the
+ * log's latest sequence number, or to `N`, unconditionally.
  */
 export async function reset(name: string, options: ResetOptions, context: CommandContext): Promise<void> {
   checkSubscriptionName(name);
   const target = parseTarget(options.to);
+  const shareCount = options.shares === undefined ? undefined : parseCount(options.shares, "--shares");
   await withStore(options.url, "--url", { mustExist: true }, async ({ store, adapter, display }) => {
     const support = subscriptionSupportOf(adapter, display);
     const checkpoints = await support.listCheckpoints({ subscription: name });
-    if (checkpoints.length === 0) {
+    const beyond = shareCount === undefined ? [] : checkpoints.filter((checkpoint) => checkpoint.share >= shareCount);
+    if (beyond.length > 0) {
+      throw new CliError(
+        `--shares ${shareCount} is too few: subscription ${JSON.stringify(name)} has checkpoints for share ${beyond.map((checkpoint) => checkpoint.share).join(", ")}; give the group's number of shares (default 64)`,
+        { usage: true },
+      );
+    }
+    if (checkpoints.length === 0 && shareCount === undefined) {
       throw new CliError(
         `no subscription named ${JSON.stringify(name)} has a checkpoint in ${display}, so there is nothing to reset; chronicle subscriptions lists those that do`,
       );
@@ -61,10 +73,12 @@ export async function reset(name: string, options: ResetOptions, context: Comman
         );
       }
     }
+    const stored = new Map(checkpoints.map((checkpoint) => [checkpoint.share, checkpoint.position]));
+    const shares = shareCount === undefined ? [...stored.keys()] : Array.from({ length: shareCount }, (_, share) => share);
     const changes: ShareReset[] = [];
-    for (const checkpoint of checkpoints) {
-      await support.resetCheckpoint({ subscription: name, share: checkpoint.share, position });
-      changes.push({ subscription: name, share: checkpoint.share, from: checkpoint.position.toString(), to: position.toString() });
+    for (const share of shares) {
+      await support.resetCheckpoint({ subscription: name, share, position });
+      changes.push({ subscription: name, share, from: stored.get(share)?.toString() ?? null, to: position.toString() });
     }
     if (wantsJson(options.json, context.out)) {
       for (const change of changes) await writeLine(context.out, JSON.stringify(change));
@@ -73,7 +87,7 @@ export async function reset(name: string, options: ResetOptions, context: Comman
         context.out,
         table(
           ["share", "from", "to"],
-          changes.map((change) => [change.share, change.from, change.to]),
+          changes.map((change) => [change.share, change.from ?? "(none)", change.to]),
         ),
       );
     }
@@ -81,6 +95,12 @@ export async function reset(name: string, options: ResetOptions, context: Comman
       `chronicle: reset ${changes.length === 1 ? "the checkpoint" : `${changes.length} checkpoints`} of subscription ${JSON.stringify(name)} to ${position}; ` +
         "it resumes after that sequence number when next started\n",
     );
+    if (shareCount === undefined && shares.some((share) => share !== 0)) {
+      process.stderr.write(
+        "chronicle: only shares with a checkpoint were reset; a consumer group's shares without one still start as its `from` option says. " +
+          "Pass --shares with the group's number of shares (default 64) to reset every share\n",
+      );
+    }
   });
 }
 
