@@ -26,17 +26,16 @@ export const MAX_JSON_DEPTH = 512;
  * storage could keep faithfully. Throws `INVALID_INPUT` otherwise.
  */
 export function validateName(value: unknown, what: Described): string {
-  if (
-    typeof value === "string" &&
-    value.length > 0 &&
-    value.length <= MAX_NAME_LENGTH &&
-    value.isWellFormed() &&
-    !value.includes("\u0000")
-  ) {
-    // The common case, with no description built: at most 255 UTF-16 units is at most 255 code points.
-    return value;
-  }
+  // The common case, with no description built.
+  if (isPlainName(value)) return value;
   return checkName(value, describe(what));
+}
+
+/** A valid name of at most 255 UTF-16 units, which is at most 255 code points: what nearly every name is. */
+function isPlainName(value: unknown): value is string {
+  return (
+    typeof value === "string" && value.length > 0 && value.length <= MAX_NAME_LENGTH && value.isWellFormed() && !value.includes("\u0000")
+  );
 }
 
 function checkName(value: unknown, what: string): string {
@@ -104,8 +103,18 @@ export function validateStreamIdentifier(target: unknown, what: Described = "tar
  */
 export function validateJson(value: unknown, path: Described): JsonValue {
   // A fast pass builds no path strings; only a failure walks again to name the offending path.
-  if (!isJson(value, 0, [])) checkJson(value, describe(path), 0, new Set());
+  if (!isJsonValue(value)) checkJson(value, describe(path), 0, new Set());
   return value as JsonValue;
+}
+
+/** The objects and arrays enclosing the value `isJson` is looking at: one array, reused, since checks never overlap. */
+const ancestorsInWalk: object[] = [];
+
+function isJsonValue(value: unknown): boolean {
+  // Scalars, the most common payload fields, need no walk at all.
+  if (typeof value !== "object" || value === null) return isJson(value, 0, ancestorsInWalk);
+  ancestorsInWalk.length = 0;
+  return isJson(value, 0, ancestorsInWalk);
 }
 
 function isJson(value: unknown, depth: number, ancestors: object[]): boolean {
@@ -208,7 +217,7 @@ export interface PrepareWritesOptions {
  * the JSON text beside the values.
  */
 export function prepareWrites(writes: unknown, options: PrepareWritesOptions = {}): PreparedWrite[] {
-  const handed = typeof writes === "object" && writes !== null ? handedOver.get(writes) : undefined;
+  const handed = typeof writes === "object" && writes !== null ? (writes as { [HANDED_OVER]?: HandedOver })[HANDED_OVER] : undefined;
   if (handed !== undefined) {
     // Prepared by the EventStore already: only the stamps it left to the adapter's clock remain.
     checkStreamCount(handed.writes.length, options);
@@ -225,8 +234,20 @@ const UNSTAMPED = new Date(Number.NaN);
 /** Events whose `observedAt` (and maybe `occurredAt`) waits for the adapter's clock. */
 type Unstamped = { event: { observedAt: Date; occurredAt: Date }; occurredAtDefaulted: boolean }[];
 
-/** Writes the EventStore prepared, keyed by the frozen copies it handed to the adapter. */
-const handedOver = new WeakMap<object, { writes: PreparedWrite[]; unstamped: Unstamped }>();
+/** What the EventStore prepared, and the stamps it left to the adapter's clock. */
+interface HandedOver {
+  writes: PreparedWrite[];
+  unstamped: Unstamped;
+}
+
+/**
+ * The key under which the frozen copies handed to the adapter carry what the
+ * EventStore prepared. A property, not a WeakMap: V8's young-generation
+ * collections keep every WeakMap value alive, so each publish's events would
+ * survive into the old generation and make garbage collection a large share of a
+ * publish. Private to this module, so no input can carry it.
+ */
+const HANDED_OVER = Symbol("prepared writes");
 
 /**
  * Prepares writes for the EventStore and returns frozen plain copies to hand to
@@ -240,30 +261,29 @@ const handedOver = new WeakMap<object, { writes: PreparedWrite[]; unstamped: Uns
 export function prepareForAdapter(writes: unknown, options: PrepareWritesOptions): readonly StreamWrite[] {
   const deferStamps = options.clock === undefined;
   const { writes: prepared, unstamped } = prepare(writes, options, deferStamps);
-  const copies = Object.freeze(
-    prepared.map((write) =>
-      Object.freeze({
-        target: write.target,
-        condition: write.condition,
-        events: Object.freeze(
-          write.events.map((event) => {
-            const copy: { -readonly [Key in keyof NewEvent]: NewEvent[Key] } = {
-              id: event.id,
-              name: event.name,
-              payload: event.payload,
-              metadata: event.metadata,
-            };
-            // Dates still waiting for the adapter's clock hold the placeholder itself.
-            if (event.observedAt !== UNSTAMPED) copy.observedAt = event.observedAt;
-            if (event.occurredAt !== UNSTAMPED) copy.occurredAt = event.occurredAt;
-            return Object.freeze(copy);
-          }),
-        ),
-      }),
-    ),
+  const copies = prepared.map((write) =>
+    Object.freeze({
+      target: write.target,
+      condition: write.condition,
+      events: Object.freeze(
+        write.events.map((event) => {
+          const copy: { -readonly [Key in keyof NewEvent]: NewEvent[Key] } = {
+            id: event.id,
+            name: event.name,
+            payload: event.payload,
+            metadata: event.metadata,
+          };
+          // Dates still waiting for the adapter's clock hold the placeholder itself.
+          if (event.observedAt !== UNSTAMPED) copy.observedAt = event.observedAt;
+          if (event.occurredAt !== UNSTAMPED) copy.occurredAt = event.occurredAt;
+          return Object.freeze(copy);
+        }),
+      ),
+    }),
   );
-  handedOver.set(copies, { writes: prepared, unstamped });
-  return copies;
+  const handed: HandedOver = { writes: prepared, unstamped };
+  Object.defineProperty(copies, HANDED_OVER, { value: handed });
+  return Object.freeze(copies);
 }
 
 function checkStreamCount(count: number, options: PrepareWritesOptions): void {
@@ -279,6 +299,10 @@ function stamp(unstamped: Unstamped, clock: Clock): void {
     event.observedAt = new Date(now.getTime());
     if (occurredAtDefaulted) event.occurredAt = new Date(now.getTime());
   }
+}
+
+function eventPath(writeIndex: number, eventIndex: number): string {
+  return `writes[${writeIndex}].events[${eventIndex}]`;
 }
 
 function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: boolean): { writes: PreparedWrite[]; unstamped: Unstamped } {
@@ -309,10 +333,14 @@ function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: bo
     if (!Array.isArray(candidate.events)) {
       throw new InvalidInputError(`${path()}.events must be an array, got ${describeValue(candidate.events)}`);
     }
-    const events = Array.from(candidate.events as unknown[], (event, eventIndex): PreparedEvent => {
-      const eventPath = () => `${path()}.events[${eventIndex}]`;
+    const events: PreparedEvent[] = [];
+    // Indexing reads holes of sparse arrays as undefined, so they are checked (map would skip them).
+    const rawEvents = candidate.events as unknown[];
+    for (let eventIndex = 0; eventIndex < rawEvents.length; eventIndex += 1) {
+      // No closure per event: descriptions are built only when a check fails.
+      const event = rawEvents[eventIndex];
       if (typeof event !== "object" || event === null) {
-        throw new InvalidInputError(`${eventPath()} must be an object, got ${describeValue(event)}`);
+        throw new InvalidInputError(`${eventPath(writeIndex, eventIndex)} must be an object, got ${describeValue(event)}`);
       }
       const raw = event as {
         id?: unknown;
@@ -322,12 +350,15 @@ function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: bo
         occurredAt?: unknown;
         observedAt?: unknown;
       };
-      const name = validateName(raw.name, () => `${eventPath()}.name`);
+      const name = isPlainName(raw.name) ? raw.name : checkName(raw.name, `${eventPath(writeIndex, eventIndex)}.name`);
       if (!("payload" in raw) || raw.payload === undefined)
-        throw new InvalidInputError(`${eventPath()}.payload is missing: use null for no payload`);
-      const payload = validateJson(raw.payload, () => `${eventPath()}.payload`);
-      const metadata = raw.metadata === undefined ? {} : validateJsonObject(raw.metadata, () => `${eventPath()}.metadata`);
-      const id = raw.id === undefined ? uuidv7() : validateName(raw.id, () => `${eventPath()}.id`);
+        throw new InvalidInputError(`${eventPath(writeIndex, eventIndex)}.payload is missing: use null for no payload`);
+      const payload = isJsonValue(raw.payload)
+        ? (raw.payload as JsonValue)
+        : validateJson(raw.payload, `${eventPath(writeIndex, eventIndex)}.payload`);
+      const metadata = raw.metadata === undefined ? {} : validateJsonObject(raw.metadata, `${eventPath(writeIndex, eventIndex)}.metadata`);
+      const id =
+        raw.id === undefined ? uuidv7() : isPlainName(raw.id) ? raw.id : checkName(raw.id, `${eventPath(writeIndex, eventIndex)}.id`);
       if (ids?.has(id)) throw new InvalidInputError(`event id ${JSON.stringify(id)} is given more than once in one save`);
       ids?.add(id);
       const deferred = raw.observedAt === undefined && deferStamps;
@@ -338,11 +369,11 @@ function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: bo
         now ??= validateDate(clock.now(), "clock.now()");
         observedAt = new Date(now.getTime());
       } else {
-        observedAt = validateDate(raw.observedAt, () => `${eventPath()}.observedAt`);
+        observedAt = validateDate(raw.observedAt, `${eventPath(writeIndex, eventIndex)}.observedAt`);
       }
       const occurredAtDefaulted = raw.occurredAt === undefined;
       let occurredAt: Date;
-      if (!occurredAtDefaulted) occurredAt = validateDate(raw.occurredAt, () => `${eventPath()}.occurredAt`);
+      if (!occurredAtDefaulted) occurredAt = validateDate(raw.occurredAt, `${eventPath(writeIndex, eventIndex)}.occurredAt`);
       else occurredAt = deferred ? UNSTAMPED : new Date(observedAt.getTime());
       const preparedEvent: PreparedEvent = {
         id,
@@ -355,8 +386,8 @@ function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: bo
         metadataJson: raw.metadata === undefined ? "{}" : JSON.stringify(metadata),
       };
       if (deferred) unstamped.push({ event: preparedEvent as { observedAt: Date; occurredAt: Date }, occurredAtDefaulted });
-      return preparedEvent;
-    });
+      events.push(preparedEvent);
+    }
     return { target, condition, events };
   });
   return { writes: prepared, unstamped };
