@@ -107,8 +107,10 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
       sequenceLockKey: serialisationGuarantee === "log" ? null : advisoryLockKey(schema, "sequence"),
       inFlightClass: advisoryLockClass(schema, "in-flight"),
     };
-    // Under "log" every batch waits for one lock anyway: a second one in flight only hides the round trip.
-    this.#writes = new WriteCoalescer((saves) => appendSaves(this.#append, saves), serialisationGuarantee === "log" ? 2 : 4);
+    // Under "log" every batch waits for one lock anyway: a second batch in flight would only hide a round
+    // trip, and it splits the queue into smaller transactions. With one lane, everything queued while a
+    // batch is in flight shares the next commit, large saves included.
+    this.#writes = new WriteCoalescer((saves) => appendSaves(this.#append, saves), serialisationGuarantee === "log" ? 1 : 4);
     this.#listener = new PostgresNotificationListener(() => openListeningClient(connection, this.#pool), notificationChannel(schema));
     this.subscriptions = new PostgresSubscriptionSupport({
       pool: this.#pool,
@@ -177,7 +179,8 @@ export class PostgresEventStorageAdapter implements EventStorageAdapter {
             adapter.#assertOpen();
             return adapter.#read(pageQuery(adapter.#quotedSchema, page, gate), normalised.signal);
           },
-          PAGE_SIZE,
+          // The next page's round trip overlaps the consumer's own work, such as a subscription's checkpoint write.
+          { pageSize: PAGE_SIZE, readAhead: true },
         );
       },
     };
