@@ -214,10 +214,10 @@ class Run {
         ...(member === undefined ? {} : { member, leaseMs: LEASE_MS }),
       };
       this.members.push(
-        new MemberProcess(member ?? `plain-${index}`, instructions, (process, line) => {
+        new MemberProcess(member ?? `plain-${index}`, instructions, (from, line) => {
           this.lines += 1;
           this.seen.add(line.handled);
-          this.onHandled(process, line);
+          this.onHandled(from, line);
         }),
       );
     }
