@@ -135,7 +135,7 @@ export {
 } from "./queries/sort-order.js";
 export type { SortValue } from "./queries/sort-values.js";
 export { asc, desc, type NormalisedSort, type Sort } from "./queries/sorting.js";
-export { DEFAULT_PAGE_SIZE, latestPageQuery, type ScanPageQuery, scanInPages } from "./scan-pages.js";
+export { DEFAULT_PAGE_SIZE, latestPageQuery, type ScanInPagesOptions, type ScanPageQuery, scanInPages } from "./scan-pages.js";
 export { type KeepProjectionLiveOptions, keepProjectionLive } from "./subscriptions/keep-projection-live.js";
 export { storedEventFromJson, storedEventToJson } from "./subscriptions/stored-event-json.js";
 export type {

@@ -130,4 +130,106 @@ describe("scanInPages", () => {
     await expect(never.next()).rejects.toThrow("before the start");
     expect(queries).toEqual([]);
   });
+
+  describe("with readAhead", () => {
+    it("fetches the next page while the consumer works through the current one, from the second page on", async () => {
+      const { queries, fetchPage } = source();
+      const target = logIdentifier();
+      const seen: [number, number][] = [];
+      for await (const event of scanInPages(target, normaliseScanOptions(target, { pageSize: 3 }), fetchPage, { readAhead: true })) {
+        seen.push([Number(event.sequenceNumber), queries.length]);
+      }
+      // Page 1 alone; once page 2 is in, page 3 is asked for before page 2 is handed out, and so on.
+      expect(seen).toEqual([
+        [1, 1],
+        [2, 1],
+        [3, 1],
+        [4, 3],
+        [5, 3],
+        [6, 3],
+        [7, 4],
+        [8, 4],
+        [9, 4],
+        [10, 4],
+      ]);
+      expect(queries.map((query) => [query.after, query.limit])).toEqual([
+        [undefined, 3],
+        [3n, 3],
+        [6n, 3],
+        [9n, 3],
+      ]);
+    });
+
+    it("gives the same events and asks no more than it needs under a limit, backwards and with a page size option", async () => {
+      const target = logIdentifier();
+      for (const options of [
+        { limit: 7, pageSize: 2 },
+        { direction: "backwards", pageSize: 3 },
+        { names: ["odd"], pageSize: 1 },
+      ] as const) {
+        const plain = await collect(options);
+        const { queries, fetchPage } = source();
+        const events: number[] = [];
+        for await (const event of scanInPages(target, normaliseScanOptions(target, options), fetchPage, { readAhead: true })) {
+          events.push(Number(event.sequenceNumber));
+        }
+        expect(events).toEqual(plain.sequence);
+        expect(queries).toEqual(plain.queries);
+      }
+      expect((await collect({}, categoryIdentifier("c"), 4)).queries.map((query) => query.limit)).toEqual([4, 4, 4]);
+      const { queries, fetchPage } = source();
+      for await (const _ of scanInPages(target, normaliseScanOptions(target, {}), fetchPage, { pageSize: 4, readAhead: true })) {
+        // Consumes everything.
+      }
+      expect(queries.map((query) => query.limit)).toEqual([4, 4, 4]);
+    });
+
+    it("rejects with a page's failure only when the consumer reaches that page, and leaves none unhandled when it stops first", async () => {
+      const target = logIdentifier();
+      const failing = (failAt: number) => {
+        const { fetchPage } = source();
+        let calls = 0;
+        return async (query: ScanPageQuery) => {
+          calls += 1;
+          if (calls === failAt) throw new Error(`page ${failAt} failed`);
+          return fetchPage(query);
+        };
+      };
+      const seen: number[] = [];
+      const iteration = (async () => {
+        for await (const event of scanInPages(target, normaliseScanOptions(target, { pageSize: 3 }), failing(3), { readAhead: true })) {
+          seen.push(Number(event.sequenceNumber));
+        }
+      })();
+      await expect(iteration).rejects.toThrow("page 3 failed");
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+
+      // Stopping on page 2, while page 3's failing read is in flight, is clean.
+      const stopped: number[] = [];
+      for await (const event of scanInPages(target, normaliseScanOptions(target, { pageSize: 3 }), failing(3), { readAhead: true })) {
+        stopped.push(Number(event.sequenceNumber));
+        if (event.sequenceNumber === 5n) break;
+      }
+      expect(stopped).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it("reads no page ahead once the signal is aborted", async () => {
+      const controller = new AbortController();
+      const { queries, fetchPage } = source();
+      const target = logIdentifier();
+      const abortingOnPage2 = async (query: ScanPageQuery) => {
+        const page = await fetchPage(query);
+        if (queries.length === 2) controller.abort(new Error("enough"));
+        return page;
+      };
+      const options = normaliseScanOptions(target, { pageSize: 3, signal: controller.signal });
+      const iteration = (async () => {
+        for await (const _ of scanInPages(target, options, abortingOnPage2, { readAhead: true })) {
+          // Consumes until the abort.
+        }
+      })();
+      await expect(iteration).rejects.toThrow("enough");
+      expect(queries).toHaveLength(2);
+    });
+  });
 });
