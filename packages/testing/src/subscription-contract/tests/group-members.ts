@@ -79,26 +79,33 @@ async function shareStreamsInOrder(group: GroupUnderTest, store: EventStore, mem
 }
 
 /**
- * One of three members closes mid-run: its shares move to the others at once,
- * long before its lease would have expired, and nothing is lost.
+ * Two members share the work; a third joins mid-run and gets its part; then
+ * one of the first two closes, and its shares move to the others at once,
+ * long before its lease would have expired. Nothing is lost; order holds.
  */
-async function closedMemberSharesMove(group: GroupUnderTest, store: EventStore, members: readonly GroupMemberHandle[]): Promise<void> {
-  const [leaver, ...stayers] = members as [GroupMemberHandle, ...GroupMemberHandle[]];
-  await group.waitSettled(
-    members.map((member) => member.member),
-    30_000,
-  );
+async function joinAndLeave(
+  group: GroupUnderTest,
+  store: EventStore,
+  start: (members: readonly string[]) => GroupMemberHandle[],
+): Promise<void> {
+  const [leaver, stayer] = start(["member-a", "member-b"]) as [GroupMemberHandle, GroupMemberHandle];
+  await group.waitSettled([leaver.member, stayer.member], 30_000);
   const publisher = publishSteadily(store);
   await group.waitUntil((log) => log.handled.length >= 200, "200 events are handled", 20_000);
+  const [joiner] = start(["member-c"]) as [GroupMemberHandle];
+  await group.waitSettled([leaver.member, stayer.member, joiner.member], 30_000);
+  await group.waitUntil(
+    (log) => log.handled.some((entry) => entry.member === joiner.member),
+    `${joiner.member} handles events of the shares it got`,
+    10_000,
+  );
   const closing = timestamp();
   await leaver.close();
   await expectHandedOverAtOnce(group, leaver.member, closing);
-  await group.waitSettled(
-    stayers.map((member) => member.member),
-    10_000,
-  );
+  await group.waitSettled([stayer.member, joiner.member], 10_000);
+  expect(group.log.shares.get(joiner.member)?.length, `${joiner.member} ends up with half the shares`).toBeGreaterThanOrEqual(SHARES / 2);
   await sleep(200);
-  await finish(group, publisher, stayers);
+  await finish(group, publisher, [stayer, joiner]);
 }
 
 async function expectHandedOverAtOnce(group: GroupUnderTest, leaver: string, closing: number): Promise<void> {
@@ -176,26 +183,7 @@ export const groupMemberTests = defineSubscriptionTests("group-members", {
       const store = await context.createStore();
       const group = await groupFor(CLOSE_LEASE_MS);
       try {
-        const [leaver, stayer] = startProcesses(context, store, group, ["member-a", "member-b"]) as [GroupMemberHandle, GroupMemberHandle];
-        await group.waitSettled([leaver.member, stayer.member], 30_000);
-        const publisher = publishSteadily(store);
-        await group.waitUntil((log) => log.handled.length >= 200, "200 events are handled", 20_000);
-        const [joiner] = startProcesses(context, store, group, ["member-c"]) as [GroupMemberHandle];
-        await group.waitSettled([leaver.member, stayer.member, joiner.member], 30_000);
-        await group.waitUntil(
-          (log) => log.handled.some((entry) => entry.member === joiner.member),
-          `${joiner.member} handles events of the shares it got`,
-          10_000,
-        );
-        const closing = timestamp();
-        await leaver.close();
-        await expectHandedOverAtOnce(group, leaver.member, closing);
-        await group.waitSettled([stayer.member, joiner.member], 10_000);
-        expect(group.log.shares.get(joiner.member)?.length, `${joiner.member} ends up with half the shares`).toBeGreaterThanOrEqual(
-          SHARES / 2,
-        );
-        await sleep(200);
-        await finish(group, publisher, [stayer, joiner]);
+        await joinAndLeave(group, store, (members) => startProcesses(context, store, group, members));
       } finally {
         await group.dispose();
       }
@@ -281,18 +269,14 @@ export const groupMemberTests = defineSubscriptionTests("group-members", {
       }
     },
   },
-  "group-members.in-process.closed-member-shares-move-at-once": {
+  "group-members.in-process.join-and-leave-move-shares": {
     requires: ["consumerGroups"],
     timeout: 60_000,
     run: async (context) => {
       const store = await context.createStore();
       const group = await groupFor(CLOSE_LEASE_MS);
       try {
-        await closedMemberSharesMove(
-          group,
-          store,
-          MEMBERS.map((member) => group.joinInProcess(store, member)),
-        );
+        await joinAndLeave(group, store, (members) => members.map((member) => group.joinInProcess(store, member)));
       } finally {
         await group.dispose();
       }
