@@ -19,6 +19,8 @@ async function member(instructions: MemberInstructions): Promise<void> {
     name: instructions.name,
     source: store.category(instructions.category),
     checkpointEvery: instructions.checkpointEvery,
+    // SQLite has no notifications between processes: poll often, so no run waits up to a second to start.
+    pollIntervalMs: 100,
     ...(instructions.member === undefined
       ? {}
       : { group: { member: instructions.member, ...(instructions.leaseMs === undefined ? {} : { leaseMs: instructions.leaseMs }) } }),
