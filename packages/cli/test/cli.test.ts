@@ -44,8 +44,10 @@ afterAll(async () => {
   await pool.end();
   const redis = new Redis(REDIS_URL);
   for (const prefix of prefixes) {
-    const keys = await redis.keys(`${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    // The adapters' keys start with the prefix as a hash tag, `{prefix}…`.
+    const escaped = prefix.replace(/[*?[\]\\]/g, "\\$&");
+    const keys = [...(await redis.keys(`{${escaped}}*`)), ...(await redis.keys(`${escaped}*`))];
+    for (let start = 0; start < keys.length; start += 1_000) await redis.del(...keys.slice(start, start + 1_000));
   }
   redis.disconnect();
 });
