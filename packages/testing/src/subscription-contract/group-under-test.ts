@@ -43,22 +43,27 @@ interface Running {
 /**
  * A consumer group the `group-members` tests run: members in child processes
  * (each with its own log file) or in the test's process (on one store), one
- * `GroupLog` of what they all reported, and waits on it. `dispose()` kills or
- * closes every member and removes the log files.
+ * `GroupLog` of what they all reported, and waits on it. Every wait ends by
+ * the deadline given at creation, so a test that cannot go on says what it was
+ * waiting for before its timeout cuts it short. `dispose()` kills or closes
+ * every member and removes the log files.
  */
 export class GroupUnderTest {
   readonly log = new GroupLog();
   readonly settings: GroupSettings;
   readonly #directory: string;
   readonly #members = new Map<string, Running>();
+  readonly #deadline: number;
 
-  private constructor(settings: GroupSettings, directory: string) {
+  private constructor(settings: GroupSettings, directory: string, deadline: number) {
     this.settings = settings;
     this.#directory = directory;
+    this.#deadline = deadline;
   }
 
-  static async create(settings: GroupSettings): Promise<GroupUnderTest> {
-    return new GroupUnderTest(settings, await mkdtemp(join(tmpdir(), "chronicle-group-")));
+  /** A group whose waits all end within `budgetMs` from now. */
+  static async create(settings: GroupSettings, budgetMs: number): Promise<GroupUnderTest> {
+    return new GroupUnderTest(settings, await mkdtemp(join(tmpdir(), "chronicle-group-")), Date.now() + budgetMs);
   }
 
   /** How often members renew their leases: a third of `leaseMs`. */
@@ -104,7 +109,7 @@ export class GroupUnderTest {
       close: async () => {
         asked = true;
         child.kill("SIGTERM");
-        const how = await exited;
+        const how = await within(exited, CLOSE_MS, `no exit within ${CLOSE_MS} ms`);
         if (how !== "exit code 0") throw new Error(`${member} did not close cleanly on SIGTERM: ${how}`);
         for (const line of await reader.read()) this.log.add(line);
       },
@@ -125,7 +130,7 @@ export class GroupUnderTest {
         asked = true;
         // SIGKILL ends a stopped process too.
         child.kill("SIGKILL");
-        await exited;
+        await within(exited, CLOSE_MS, undefined);
       },
     });
     return handle;
@@ -160,7 +165,12 @@ export class GroupUnderTest {
       member,
       close: async () => {
         const shares = subscription.status().group?.shares ?? [];
-        await subscription.close();
+        const closed = await within(
+          subscription.close().then(() => true),
+          CLOSE_MS,
+          false,
+        );
+        if (!closed) throw new Error(`${member}'s close() did not resolve within ${CLOSE_MS} ms`);
         this.log.add({ kind: "closed", member, shares, at: timestamp() });
       },
       signal: () => Promise.reject(new Error(`${member} runs in this process: it cannot be sent signals`)),
@@ -172,7 +182,7 @@ export class GroupUnderTest {
         if (status.state === "failed") throw new Error(`${member} failed: ${String(status.error)}`, { cause: status.error });
         if (status.state !== "closed") this.log.add({ kind: "shares", member, shares: status.group?.shares ?? [], at: timestamp() });
       },
-      dispose: () => subscription.close(),
+      dispose: () => within(subscription.close(), CLOSE_MS, undefined),
     });
     return handle;
   }
@@ -187,6 +197,8 @@ export class GroupUnderTest {
    * `what` (or what it returns when the wait times out, to describe the state then) names the wait.
    */
   async waitUntil(check: (log: GroupLog) => boolean, what: string | (() => string), timeoutMs: number): Promise<void> {
+    const left = this.#deadline - Date.now();
+    const timeout = Math.max(0, Math.min(timeoutMs, left));
     let looked = false;
     await waitUntil(
       async () => {
@@ -195,11 +207,12 @@ export class GroupUnderTest {
         return check(this.log);
       },
       "",
-      timeoutMs,
+      timeout,
     ).catch((error: unknown) => {
       // A member that ended on its own is reported as such; otherwise the wait timed out.
       if (!looked || !(error instanceof Error) || !error.message.startsWith("timed out")) throw error;
-      throw new Error(`timed out after ${timeoutMs} ms waiting until ${typeof what === "string" ? what : what()}`);
+      const why = timeout < timeoutMs ? ` (${timeout} ms: the test's time ran out)` : ` ${timeout} ms`;
+      throw new Error(`timed out after${why} waiting until ${typeof what === "string" ? what : what()}`);
     });
   }
 
@@ -331,6 +344,22 @@ export class Publisher {
       this.#published += perRound;
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
+  }
+}
+
+/** How long a member may take to close, or to exit once killed. */
+const CLOSE_MS = 10_000;
+
+/** What `promise` resolves with, or `otherwise` if that takes longer than `ms`. */
+async function within<T, U>(promise: Promise<T>, ms: number, otherwise: U): Promise<T | U> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<U>((resolve) => {
+    timer = setTimeout(() => resolve(otherwise), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -23,8 +23,11 @@ const MEMBERS = ["member-a", "member-b", "member-c"] as const;
 
 type Context = SubscriptionContractTestContext;
 
+/** Each test's timeout; its waits end 5 s earlier, so a test that cannot go on says what it waited for. */
+const TIMEOUT_MS = 60_000;
+
 async function groupFor(leaseMs: number): Promise<GroupUnderTest> {
-  return await GroupUnderTest.create({ name: "group", category: CATEGORY, shares: SHARES, leaseMs, handlerDelayMs: 1 });
+  return await GroupUnderTest.create({ name: "group", category: CATEGORY, shares: SHARES, leaseMs, handlerDelayMs: 1 }, TIMEOUT_MS - 5_000);
 }
 
 /** Starts members in child processes over the test's storage. */
@@ -129,7 +132,7 @@ async function expectHandedOverAtOnce(group: GroupUnderTest, leaver: string, clo
 export const groupMemberTests = defineSubscriptionTests("group-members", {
   "group-members.processes-share-streams-in-order": {
     requires: ["consumerGroups", "durable-process"],
-    timeout: 60_000,
+    timeout: TIMEOUT_MS,
     run: async (context) => {
       const store = await context.createStore();
       const group = await groupFor(LEASE_MS);
@@ -142,7 +145,7 @@ export const groupMemberTests = defineSubscriptionTests("group-members", {
   },
   "group-members.sigkill-shares-taken-over-within-lease": {
     requires: ["consumerGroups", "durable-process"],
-    timeout: 60_000,
+    timeout: TIMEOUT_MS,
     run: async (context) => {
       const store = await context.createStore();
       const group = await groupFor(LEASE_MS);
@@ -178,7 +181,7 @@ export const groupMemberTests = defineSubscriptionTests("group-members", {
   },
   "group-members.join-and-leave-move-shares": {
     requires: ["consumerGroups", "durable-process"],
-    timeout: 60_000,
+    timeout: TIMEOUT_MS,
     run: async (context) => {
       const store = await context.createStore();
       const group = await groupFor(CLOSE_LEASE_MS);
@@ -191,7 +194,7 @@ export const groupMemberTests = defineSubscriptionTests("group-members", {
   },
   "group-members.sigstop-past-lease-handles-nothing-under-lost-epochs": {
     requires: ["consumerGroups", "durable-process"],
-    timeout: 60_000,
+    timeout: TIMEOUT_MS,
     run: async (context) => {
       const store = await context.createStore();
       const group = await groupFor(LEASE_MS);
@@ -254,7 +257,7 @@ export const groupMemberTests = defineSubscriptionTests("group-members", {
   },
   "group-members.in-process.share-streams-in-order": {
     requires: ["consumerGroups"],
-    timeout: 60_000,
+    timeout: TIMEOUT_MS,
     run: async (context) => {
       const store = await context.createStore();
       const group = await groupFor(LEASE_MS);
@@ -271,7 +274,7 @@ export const groupMemberTests = defineSubscriptionTests("group-members", {
   },
   "group-members.in-process.join-and-leave-move-shares": {
     requires: ["consumerGroups"],
-    timeout: 60_000,
+    timeout: TIMEOUT_MS,
     run: async (context) => {
       const store = await context.createStore();
       const group = await groupFor(CLOSE_LEASE_MS);
