@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   type AdapterCapabilities,
   type Clock,
@@ -10,6 +10,7 @@ import {
   evaluateConditionAt,
   latestPageQuery,
   normaliseScanOptions,
+  type PreparedEvent,
   type PreparedWrite,
   prepareWrites,
   resolveStoredIds,
@@ -45,6 +46,10 @@ const INT64_MAX = 2n ** 63n - 1n;
 const COLUMNS = "sequence_number, id, category, stream, position, name, payload, metadata, occurred_at, observed_at";
 /** How many events one INSERT statement stores at most. */
 const ROWS_PER_INSERT = 10;
+/** The values bound per event. */
+const COLUMNS_PER_ROW = 9;
+/** The metadata text of an event saved without metadata: read back as a new empty object without parsing. */
+const EMPTY_METADATA = "{}";
 const insertStatements = Array.from(
   { length: ROWS_PER_INSERT + 1 },
   (_, rows) =>
@@ -112,6 +117,8 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
   #queue: PendingSave[] = [];
   #writer: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
+  /** Set once the connection and schema are ready, after which the writer need not wait for them. */
+  #ready = false;
 
   constructor(connection: SqliteConnectionOptions, options: SqliteEventStorageAdapterOptions = {}) {
     const serialisationGuarantee = options.serialisationGuarantee ?? "log";
@@ -305,7 +312,10 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
     // Every save made in this turn of the event loop joins the first transaction.
     await nextTurn();
     try {
-      await this.#whenReady();
+      if (!this.#ready) {
+        await this.#whenReady();
+        this.#ready = true;
+      }
     } catch (error) {
       this.#rejectQueued(() => true, error);
       return;
@@ -522,44 +532,52 @@ export class SqliteEventStorageAdapter implements EventStorageAdapter {
    */
   #insert(write: PreparedWrite, latest: number | undefined): StoredEvent[] {
     const { category, stream } = write.target;
+    const { events } = write;
     const firstPosition = latest === undefined ? 0 : latest + 1;
-    const stored: StoredEvent[] = [];
-    for (let start = 0; start < write.events.length; start += ROWS_PER_INSERT) {
-      const chunk = write.events.slice(start, start + ROWS_PER_INSERT);
-      const parameters: unknown[] = [];
-      for (const [offset, event] of chunk.entries()) {
-        parameters.push(
-          event.id,
-          category,
-          stream,
-          firstPosition + start + offset,
-          event.name,
-          event.payloadJson,
-          event.metadataJson,
-          event.occurredAt.getTime(),
-          event.observedAt.getTime(),
-        );
+    const stored: StoredEvent[] = new Array(events.length);
+    for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
+      const end = Math.min(start + ROWS_PER_INSERT, events.length);
+      const parameters: unknown[] = new Array((end - start) * COLUMNS_PER_ROW);
+      let next = 0;
+      for (let index = start; index < end; index += 1) {
+        const event = events[index] as PreparedEvent;
+        parameters[next++] = event.id;
+        parameters[next++] = category;
+        parameters[next++] = stream;
+        parameters[next++] = firstPosition + index;
+        parameters[next++] = event.name;
+        parameters[next++] = event.payloadJson;
+        parameters[next++] = event.metadataJson;
+        parameters[next++] = event.occurredAt.getTime();
+        parameters[next++] = event.observedAt.getTime();
       }
-      const { lastInsertRowid } = this.#statement(insertStatement(chunk.length)).run(...parameters);
-      const firstSequenceNumber = BigInt(lastInsertRowid) - BigInt(chunk.length - 1);
-      for (const [offset, event] of chunk.entries()) {
-        stored.push({
+      const { lastInsertRowid } = this.#statement(insertStatement(end - start)).run(...parameters);
+      // Sequence numbers stay below 2^53 (see the README), so plain arithmetic is exact.
+      const firstSequenceNumber = Number(lastInsertRowid) - (end - start - 1) - start;
+      for (let index = start; index < end; index += 1) {
+        const event = events[index] as PreparedEvent;
+        stored[index] = {
           id: event.id,
           name: event.name,
           category,
           stream,
-          position: firstPosition + start + offset,
-          sequenceNumber: firstSequenceNumber + BigInt(offset),
+          position: firstPosition + index,
+          sequenceNumber: BigInt(firstSequenceNumber + index),
           // Parsed back from the stored text, so what a save returns is exactly what a read will.
           payload: JSON.parse(event.payloadJson),
-          metadata: JSON.parse(event.metadataJson),
+          metadata: event.metadataJson === EMPTY_METADATA ? {} : JSON.parse(event.metadataJson),
           occurredAt: new Date(event.occurredAt.getTime()),
           observedAt: new Date(event.observedAt.getTime()),
-        });
+        };
       }
     }
     return stored;
   }
+}
+
+/** Resolves in the check phase of the next turn of the event loop, after the I/O callbacks of this one. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
