@@ -140,6 +140,8 @@ async function until(condition: () => boolean, what: string, timeoutMs = 120_000
 class MemberProcess {
   ready = false;
   shares: number[] = [];
+  /** How many times the shares it holds changed. */
+  shareChanges = 0;
   handled = 0;
   readonly exited: Promise<void>;
   readonly #child;
@@ -162,8 +164,10 @@ class MemberProcess {
     createInterface({ input: this.#child.stdout }).on("line", (text) => {
       const line = JSON.parse(text) as MemberLine;
       if ("ready" in line) this.ready = true;
-      else if ("shares" in line) this.shares = line.shares;
-      else if ("cpuMs" in line) this.#cpuReply?.(line.cpuMs);
+      else if ("shares" in line) {
+        this.shares = line.shares;
+        this.shareChanges += 1;
+      } else if ("cpuMs" in line) this.#cpuReply?.(line.cpuMs);
       else {
         this.handled += 1;
         onHandled(this, line);
@@ -274,6 +278,8 @@ async function throughput(
   const run = new Run(storage, name, members);
   try {
     await run.settled(members[0] !== undefined);
+    const shareChanges = () => run.members.reduce((sum, member) => sum + member.shareChanges, 0);
+    const settledChanges = shareChanges();
     const measurement = await measure({ ...labels, unit: "events" }, async () => {
       await run.publish(store);
       await run.allHandled();
@@ -284,6 +290,8 @@ async function throughput(
         handlerMs: HANDLER_MS,
         repeated: run.lines - run.seen.size,
         perMember: run.members.map((member) => member.handled),
+        // Anything but 0 means a member lost or gave up shares during the run (a late renewal, say).
+        shareChanges: shareChanges() - settledChanges,
       };
     });
     const cpuMs = (await Promise.all(run.members.map((member) => member.cpu()))).reduce((sum, ms) => sum + ms, 0);
