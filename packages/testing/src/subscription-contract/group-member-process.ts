@@ -65,8 +65,9 @@ const subscription = store.subscribe({
 let reported = "";
 const watch = setInterval(() => {
   const status = subscription.status();
-  if (status.state === "failed") {
-    console.error(`group member ${member} failed:`, status.error);
+  // Nothing closes it but SIGTERM, which stops this watch first.
+  if (status.state === "failed" || status.state === "closed") {
+    console.error(`group member ${member} ${status.state}:`, status.error);
     process.exit(1);
   }
   const shares = status.group?.shares ?? [];
