@@ -44,6 +44,13 @@ export interface PreparedEvent extends CompleteNewEvent {
   readonly payloadJson: string;
   /** `JSON.stringify(metadata)`. */
   readonly metadataJson: string;
+  /**
+   * Whether the id was generated during preparation rather than given by the
+   * caller. Such an id is known to nobody until the save that carries it
+   * commits, so an adapter may check a write of generated ids for earlier
+   * storage by one of them: if a resent save committed before, all are stored.
+   */
+  readonly idGenerated?: boolean;
 }
 
 /** Options of `EventStorageAdapter.save`. */

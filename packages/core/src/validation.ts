@@ -384,6 +384,7 @@ function prepare(writes: unknown, options: PrepareWritesOptions, deferStamps: bo
         observedAt,
         payloadJson: JSON.stringify(payload),
         metadataJson: raw.metadata === undefined ? "{}" : JSON.stringify(metadata),
+        idGenerated: raw.id === undefined,
       };
       if (deferred) unstamped.push({ event: preparedEvent as { observedAt: Date; occurredAt: Date }, occurredAtDefaulted });
       events.push(preparedEvent);

@@ -40,7 +40,8 @@ export function appendedEvent(event: PreparedEvent, target: StreamIdentifier, po
     sequenceNumber,
     // Parsed from the text, so the caller's objects are never shared with what is returned.
     payload: JSON.parse(event.payloadJson),
-    metadata: JSON.parse(event.metadataJson),
+    // Most events carry no metadata: "{}" needs no parser.
+    metadata: event.metadataJson === "{}" ? {} : JSON.parse(event.metadataJson),
     occurredAt: new Date(event.occurredAt.getTime()),
     observedAt: new Date(event.observedAt.getTime()),
   };

@@ -8,6 +8,7 @@ import {
   InvalidInputError,
   jsonEquals,
   normaliseScanOptions,
+  type PreparedEvent,
   type PreparedWrite,
   prepareWrites,
   type SaveOptions,
@@ -338,9 +339,11 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
         args.push(prepared.length);
         prepared.forEach((write, writeIndex) => {
           keys.push(this.#keys.stream(write.target), this.#keys.category(write.target.category));
-          args.push(encodeCondition(write.condition), write.events.length);
+          args.push(encodeCondition(write.condition), write.events.length, write.events.every(isGenerated) ? "g" : "");
+          const writeContents = contents[writeIndex] as readonly string[];
+          for (const event of write.events) args.push(event.id);
           write.events.forEach((event, eventIndex) => {
-            args.push(event.id, encodeDates(event), contents[writeIndex]?.[eventIndex] as string);
+            args.push(`${encodeDates(event)},${writeContents[eventIndex]}`);
           });
         });
       }
@@ -547,6 +550,11 @@ function swapEquivalentContent(prepared: readonly PreparedWrite[], contents: str
     return true;
   }
   return false;
+}
+
+/** Whether the event's id was generated while preparing the save, so nobody else can know it yet. */
+function isGenerated(event: PreparedEvent): boolean {
+  return event.idGenerated === true;
 }
 
 /** A condition as the append script reads it (see `APPEND_SCRIPT`). */

@@ -15,25 +15,40 @@
  *
  * A stored event is one string, a JSON array:
  * `[sequenceNumber,position,occurredAtMs,observedAtMs,"name","id","category","stream",payload,metadata]`.
- * The client sends the part after the two dates ready-made (its "content"), so
- * the scripts never parse JSON: they put the numbers in front, compare content
- * text for idempotency, and match a name filter against the token that follows
- * the fourth comma.
+ * The client sends the part after the position ready-made (the dates, then
+ * its "content"), so the scripts never parse JSON: they put the two numbers in
+ * front, compare content text for idempotency, and match a name filter against
+ * the token that follows the fourth comma.
  */
 
 /** The version of the key layout and record format; `migrate()` records it. */
 export const FORMAT_VERSION = "1";
+
+/** `'00'` … `'99'`, and `'0'` … `'99'`, as Lua table constructors. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, number) => `'${String(number).padStart(2, "0")}'`).join(",");
+const SMALL_NUMBERS = Array.from({ length: 100 }, (_, number) => `'${number}'`).join(",");
 
 /**
  * Appends: one or more saves, each atomic on its own, run in order. Saves
  * made at the same time share one script call, which costs one round trip and
  * one script start instead of one each. KEYS: sequence, ids, then each write's
  * stream and category lists, save after save. ARGV: the event key prefix, the
- * save count, then per save its write count and per write its condition and
- * event count, then per event its id, `occurredAt,observedAt` and content. A
- * condition is "" for none, "e" for streamIsEmpty, "x" for streamExists, "p"
- * and a number for positionIs, or JSON for the rest (decoded only then, since
- * cjson costs more than the common cases).
+ * save count, then per save its write count and per write its condition, its
+ * event count, "g" if the adapter generated its ids ("" otherwise), the ids of
+ * its events, then per event `occurredAt,observedAt,` followed by its content
+ * (the record's tail). A condition is "" for none, "e"
+ * for streamIsEmpty, "x" for streamExists, "p" and a number for positionIs, or
+ * JSON for the rest (decoded only then, since cjson costs more than the common
+ * cases).
+ *
+ * The per-event work is kept to what the layout needs, because at 100 events
+ * a call it is most of the script's time: the ids are read from ARGV in place
+ * (contiguous, so HMGET takes them by `unpack`), the record is the sent tail
+ * behind one concatenation, and numbers become text without a `sprintf` each
+ * (`decimals`), which cost more than the hash and key writes they feed.
+ * Generated ids are known to nobody before their save commits, and a save
+ * commits whole, so a write of generated ids is looked up by its first id
+ * only: that one is stored only if a resent save already stored them all.
  *
  * Replies one reply per save: `{"ok", firstSequenceNumber, ...}` with, per
  * write, its stream's length before the write (its first position) or the
@@ -46,6 +61,8 @@ export const FORMAT_VERSION = "1";
 export const APPEND_SCRIPT = `
 local sequenceKey, idsKey, eventPrefix = KEYS[1], KEYS[2], ARGV[1]
 local CHUNK = 1000
+local TWO_DIGITS = { ${TWO_DIGITS} }
+local SMALL_NUMBERS = { ${SMALL_NUMBERS} }
 -- The highest sequence number this call stored, published once at the end as a wake-up hint for subscriptions.
 local lastSequence = nil
 
@@ -100,36 +117,65 @@ local function holds(condition, latest)
   error('unknown write condition type ' .. tostring(kind))
 end
 
+-- The decimal text of count consecutive integers from first (below 2^53): one sprintf per hundred numbers, not one each.
+local function decimals(first, count)
+  local texts = {}
+  local high, low = math.floor(first / 100), first % 100
+  local head = high > 0 and string.format('%d', high) or nil
+  for index = 1, count do
+    if head then texts[index] = head .. TWO_DIGITS[low + 1] else texts[index] = SMALL_NUMBERS[low + 1] end
+    low = low + 1
+    if low == 100 then
+      low, high = 0, high + 1
+      head = string.format('%d', high)
+    end
+  end
+  return texts
+end
+
+-- The ids of a write, as a table: only for a write too large to unpack in one command.
+local function ids(write)
+  local list = {}
+  for e = 1, write.count do list[e] = ARGV[write.first + e - 1] end
+  return list
+end
+
 -- One save: every check first, then every write, so a save that fails leaves nothing behind.
 local function save(writes)
   -- Idempotency first: a write whose ids are all stored, as they are now sent, replays.
   for _, write in ipairs(writes) do
-    if #write.ids > 0 then
-      local sequences = fetch('HMGET', idsKey, write.ids)
+    local count, first = write.count, write.first
+    if count > 0 and not (write.generated and redis.call('HEXISTS', idsKey, ARGV[first]) == 0) then
+      local sequences
+      if count <= CHUNK then
+        sequences = redis.call('HMGET', idsKey, unpack(ARGV, first, first + count - 1))
+      else
+        sequences = fetch('HMGET', idsKey, ids(write))
+      end
       local taken, missing
-      for e = 1, #write.ids do
+      for e = 1, count do
         if sequences[e] then taken = taken or e else missing = missing or e end
       end
       if taken and missing then
-        return { 'duplicate', write.ids[taken], 'partial', write.ids[missing] }
+        return { 'duplicate', ARGV[first + taken - 1], 'partial', ARGV[first + missing - 1] }
       end
       if taken then
         local keys = {}
-        for e = 1, #sequences do keys[e] = eventPrefix .. sequences[e] end
+        for e = 1, count do keys[e] = eventPrefix .. sequences[e] end
         local records = fetch('MGET', nil, keys)
         local previous
-        for e = 1, #records do
-          local record = records[e]
+        for e = 1, count do
+          local record, id = records[e], ARGV[first + e - 1]
           local position, content = string.match(record, '^%[[^,]*,([^,]*),[^,]*,[^,]*,(.*)$')
           if redis.call('LINDEX', write.stream, position) ~= sequences[e] then
-            return { 'duplicate', write.ids[e], 'stream', record }
+            return { 'duplicate', id, 'stream', record }
           end
           position = tonumber(position)
           if previous and position ~= previous + 1 then
-            return { 'duplicate', write.ids[e], 'order', record }
+            return { 'duplicate', id, 'order', record }
           end
-          if content ~= write.contents[e] then
-            return { 'duplicate', write.ids[e], 'content', record }
+          if content ~= string.match(ARGV[first + count + e - 1], '^[^,]*,[^,]*,(.*)$') then
+            return { 'duplicate', id, 'content', record }
           end
           previous = position
         end
@@ -153,7 +199,7 @@ local function save(writes)
         else held = holds(cjson.decode(condition), latest) end
         if not held then return { 'unmet', w, write.length } end
       end
-      total = total + #write.ids
+      total = total + write.count
     end
   end
 
@@ -166,25 +212,27 @@ local function save(writes)
   -- The one type check the reads above have not made (HMGET checked ids, LLEN each stream),
   -- so WRONGTYPE cannot stop the writes half way.
   for _, write in ipairs(writes) do
-    if not write.replay and #write.ids > 0 then redis.call('LLEN', write.category) end
+    if not write.replay and write.count > 0 then redis.call('LLEN', write.category) end
   end
   -- The first write: a counter that is not an integer fails here, before anything changed.
   local sequence = redis.call('INCRBY', sequenceKey, total) - total + 1
   lastSequence = sequence + total - 1
   reply[2] = sequence
-  local eventItems, idItems = {}, {}
+  local eventItems, idItems, n = {}, {}, 0
   for _, write in ipairs(writes) do
-    if not write.replay and #write.ids > 0 then
-      local sequences = {}
-      for e = 1, #write.ids do
-        local number = string.format('%d', sequence)
-        sequences[e] = number
-        eventItems[#eventItems + 1] = eventPrefix .. number
-        eventItems[#eventItems + 1] = '[' .. number .. ',' .. string.format('%d', write.length + e - 1) .. ',' .. write.dates[e] .. ',' .. write.contents[e]
-        idItems[#idItems + 1] = write.ids[e]
-        idItems[#idItems + 1] = number
-        sequence = sequence + 1
+    local count = write.count
+    if not write.replay and count > 0 then
+      local sequences, positions = decimals(sequence, count), decimals(write.length, count)
+      local first, tails = write.first - 1, write.first + count - 1
+      for e = 1, count do
+        local number = sequences[e]
+        n = n + 2
+        eventItems[n - 1] = eventPrefix .. number
+        eventItems[n] = '[' .. number .. ',' .. positions[e] .. ',' .. ARGV[tails + e]
+        idItems[n - 1] = ARGV[first + e]
+        idItems[n] = number
       end
+      sequence = sequence + count
       chunked('RPUSH', write.stream, sequences)
       chunked('RPUSH', write.category, sequences)
     end
@@ -201,17 +249,14 @@ for s = 1, tonumber(ARGV[2]) do
   local writeCount = tonumber(ARGV[cursor])
   cursor = cursor + 1
   for w = 1, writeCount do
-    local write = { stream = KEYS[keyIndex], category = KEYS[keyIndex + 1], condition = ARGV[cursor], ids = {}, dates = {}, contents = {} }
-    keyIndex = keyIndex + 2
     local count = tonumber(ARGV[cursor + 1])
-    cursor = cursor + 2
-    for e = 1, count do
-      write.ids[e] = ARGV[cursor]
-      write.dates[e] = ARGV[cursor + 1]
-      write.contents[e] = ARGV[cursor + 2]
-      cursor = cursor + 3
-    end
-    writes[w] = write
+    -- The write's ids are ARGV[first .. first + count - 1], its tails the count entries after them.
+    writes[w] = {
+      stream = KEYS[keyIndex], category = KEYS[keyIndex + 1], condition = ARGV[cursor],
+      count = count, generated = ARGV[cursor + 2] == 'g', first = cursor + 3,
+    }
+    keyIndex = keyIndex + 2
+    cursor = cursor + 3 + 2 * count
   end
   replies[s] = save(writes)
 end

@@ -158,6 +158,35 @@ describe("RedisEventStorageAdapter", () => {
     expect((await stream.read()).map((event) => event.name)).toEqual(["placed", "paid"]);
   });
 
+  it("replays a resent save of generated ids, found by its first id, and still refuses any of them reused", async () => {
+    // Every append reaches Redis twice, as when ioredis resends a command whose reply was lost with the connection.
+    const resending = {
+      call: async (command: string, ...args: (string | number)[]) => {
+        const first = await client.call(command, ...args);
+        return args.length > 10 ? client.call(command, ...args) : first;
+      },
+    };
+    const store = new EventStore(new RedisEventStorageAdapter({ client: resending }, { keyPrefix: uniquePrefix("resent") }));
+    const stream = store.stream("orders", "1");
+    const small = await stream.publish({ events: [1, 2, 3].map((index) => ({ name: "placed", payload: { index } })) });
+    const large = await stream.publish({
+      events: Array.from({ length: 2500 }, (_, index) => ({ name: "line-added", payload: { index } })),
+    });
+    expect(large.map((event) => event.position)).toEqual(large.map((_, index) => index + 3));
+    expect(await stream.read()).toEqual([...small, ...large]);
+
+    const [, second] = small as [unknown, NewEvent];
+    const duplicate = { code: "DUPLICATE_EVENT_ID" };
+    await expect(store.stream("orders", "2").publish({ events: [{ id: second.id, name: "placed", payload: {} }] })).rejects.toMatchObject(
+      duplicate,
+    );
+    // Sent again as it is stored, one of them replays: every id is indexed, not only the first of each write.
+    expect(await stream.publish({ events: [{ id: (large[1] as NewEvent).id, name: "line-added", payload: { index: 1 } }] })).toEqual([
+      large[1],
+    ]);
+    expect(await store.log().read()).toHaveLength(2503);
+  });
+
   it("stores and replays a save larger than the script's command chunks", async () => {
     const store = new EventStore(newAdapter());
     const stream = store.stream("bulk", "1");
