@@ -19,6 +19,30 @@ export function table(head: string[], rows: (string | number)[][]): string {
   return result.toString();
 }
 
+/** How `writeRecords` shows records on a terminal. */
+export interface RecordTable<Record> {
+  /** The column headings. */
+  readonly head: string[];
+  /** One record's cells, in the order of `head`. */
+  readonly row: (record: Record) => (string | number)[];
+  /** What to print instead of an empty table, such as "(no streams)". */
+  readonly empty: string;
+}
+
+/** Writes records as NDJSON (one JSON object a line) when `json`, and otherwise as one terminal table. */
+export async function writeRecords<Record>(
+  out: NodeJS.WritableStream,
+  json: boolean,
+  records: readonly Record[],
+  shown: RecordTable<Record>,
+): Promise<void> {
+  if (json) {
+    for (const record of records) await writeLine(out, JSON.stringify(record));
+    return;
+  }
+  await writeLine(out, records.length === 0 ? shown.empty : table(shown.head, records.map(shown.row)));
+}
+
 /** One event as a table row: sequence, stream, position, name, observed, payload (shortened). */
 export function eventRow(event: StoredEvent): string[] {
   const payload = JSON.stringify(event.payload);

@@ -1,5 +1,5 @@
 import { CliError } from "../cli-error.js";
-import { table, wantsJson, writeLine } from "../output.js";
+import { wantsJson, writeRecords } from "../output.js";
 import type { CommandContext } from "../run-command.js";
 import { withStore } from "../run-command.js";
 import { checkSubscriptionName, subscriptionSupportOf } from "../subscription-state.js";
@@ -80,17 +80,11 @@ export async function reset(name: string, options: ResetOptions, context: Comman
       await support.resetCheckpoint({ subscription: name, share, position });
       changes.push({ subscription: name, share, from: stored.get(share)?.toString() ?? null, to: position.toString() });
     }
-    if (wantsJson(options.json, context.out)) {
-      for (const change of changes) await writeLine(context.out, JSON.stringify(change));
-    } else {
-      await writeLine(
-        context.out,
-        table(
-          ["share", "from", "to"],
-          changes.map((change) => [change.share, change.from ?? "(none)", change.to]),
-        ),
-      );
-    }
+    await writeRecords(context.out, wantsJson(options.json, context.out), changes, {
+      head: ["share", "from", "to"],
+      row: (change) => [change.share, change.from ?? "(none)", change.to],
+      empty: "(no checkpoints)",
+    });
     process.stderr.write(
       `chronicle: reset ${changes.length === 1 ? "the checkpoint" : `${changes.length} checkpoints`} of subscription ${JSON.stringify(name)} to ${position}; ` +
         "it resumes after that sequence number when next started\n",

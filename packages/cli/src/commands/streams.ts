@@ -1,4 +1,4 @@
-import { table, wantsJson, writeLine } from "../output.js";
+import { wantsJson, writeRecords } from "../output.js";
 import type { CommandContext } from "../run-command.js";
 import { withStore } from "../run-command.js";
 
@@ -31,19 +31,11 @@ export async function streams(options: { url?: string; category?: string; json?:
     const list = [...found.values()].sort((a, b) =>
       a.category === b.category ? compare(a.stream, b.stream) : compare(a.category, b.category),
     );
-    if (wantsJson(options.json, context.out)) {
-      for (const summary of list) await writeLine(context.out, JSON.stringify(summary));
-      return;
-    }
-    await writeLine(
-      context.out,
-      list.length === 0
-        ? "(no streams)"
-        : table(
-            ["category", "stream", "events", "last position", "last sequence", "last observed at"],
-            list.map((s) => [s.category, s.stream, s.events, s.lastPosition, s.lastSequenceNumber, s.lastObservedAt]),
-          ),
-    );
+    await writeRecords(context.out, wantsJson(options.json, context.out), list, {
+      head: ["category", "stream", "events", "last position", "last sequence", "last observed at"],
+      row: (s) => [s.category, s.stream, s.events, s.lastPosition, s.lastSequenceNumber, s.lastObservedAt],
+      empty: "(no streams)",
+    });
   });
 }
 

@@ -1,5 +1,5 @@
 import type { Checkpoint } from "@chronicle/core";
-import { table, wantsJson, writeLine } from "../output.js";
+import { wantsJson, writeRecords } from "../output.js";
 import type { CommandContext } from "../run-command.js";
 import { withStore } from "../run-command.js";
 import { parkedEvents, subscriptionSupportOf } from "../subscription-state.js";
@@ -49,18 +49,10 @@ export async function subscriptions(options: { url?: string; json?: boolean }, c
         updatedAt: new Date(updatedAt).toISOString(),
       });
     }
-    if (wantsJson(options.json, context.out)) {
-      for (const summary of list) await writeLine(context.out, JSON.stringify(summary));
-      return;
-    }
-    await writeLine(
-      context.out,
-      list.length === 0
-        ? "(no subscriptions)"
-        : table(
-            ["name", "shares", "position", "lag", "parked", "last updated"],
-            list.map((s) => [s.name, s.shares, s.position, s.lag, s.parked, s.updatedAt]),
-          ),
-    );
+    await writeRecords(context.out, wantsJson(options.json, context.out), list, {
+      head: ["name", "shares", "position", "lag", "parked", "last updated"],
+      row: (s) => [s.name, s.shares, s.position, s.lag, s.parked, s.updatedAt],
+      empty: "(no subscriptions)",
+    });
   });
 }
