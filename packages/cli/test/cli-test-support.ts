@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type EventStore, logIdentifier, type StoredEvent } from "@chronicle/core";
+import { Redis } from "ioredis";
+import pg from "pg";
 import { expect } from "vitest";
 
 export const POSTGRES_URL = process.env.CHRONICLE_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -102,4 +104,20 @@ export function expectSameEvents(actual: readonly StoredEvent[], expected: reado
       expect(portable(left), `event ${index}`).toEqual(portable(right));
     }
   }
+}
+
+/** Drops what the tests created: their temporary folders, PostgreSQL schemas and Redis keys. */
+export async function removeTestStores(schemas: readonly string[], prefixes: readonly string[]): Promise<void> {
+  removeTemporaryFolders();
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL });
+  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await pool.end();
+  const redis = new Redis(REDIS_URL);
+  for (const prefix of prefixes) {
+    // The adapters' keys start with the prefix as a hash tag, `{prefix}…`.
+    const escaped = prefix.replace(/[*?[\]\\]/g, "\\$&");
+    const keys = [...(await redis.keys(`{${escaped}}*`)), ...(await redis.keys(`${escaped}*`))];
+    for (let start = 0; start < keys.length; start += 1_000) await redis.del(...keys.slice(start, start + 1_000));
+  }
+  redis.disconnect();
 }

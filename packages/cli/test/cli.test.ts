@@ -5,8 +5,6 @@ import { EventStore } from "@chronicle/core";
 import { PostgresEventStorageAdapter } from "@chronicle/postgres";
 import { RedisEventStorageAdapter } from "@chronicle/redis";
 import { SqliteEventStorageAdapter } from "@chronicle/sqlite";
-import { Redis } from "ioredis";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { decodeEvent } from "../src/index.js";
 import {
@@ -16,7 +14,7 @@ import {
   REDIS_URL,
   RUN,
   readLog,
-  removeTemporaryFolders,
+  removeTestStores,
   runCli,
   runCliOk,
   startCli,
@@ -37,20 +35,7 @@ const redisUrl = (name: string) => {
   return `${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`;
 };
 
-afterAll(async () => {
-  removeTemporaryFolders();
-  const pool = new pg.Pool({ connectionString: POSTGRES_URL });
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool.end();
-  const redis = new Redis(REDIS_URL);
-  for (const prefix of prefixes) {
-    // The adapters' keys start with the prefix as a hash tag, `{prefix}…`.
-    const escaped = prefix.replace(/[*?[\]\\]/g, "\\$&");
-    const keys = [...(await redis.keys(`{${escaped}}*`)), ...(await redis.keys(`${escaped}*`))];
-    for (let start = 0; start < keys.length; start += 1_000) await redis.del(...keys.slice(start, start + 1_000));
-  }
-  redis.disconnect();
-});
+afterAll(() => removeTestStores(schemas, prefixes));
 
 /** Opens a store URL the way the tests check results: directly through the adapters. */
 function openDirect(url: string): EventStore {

@@ -3,26 +3,13 @@ import { EventStore, type StoredEvent } from "@chronicle/core";
 import { PostgresEventStorageAdapter } from "@chronicle/postgres";
 import { RedisEventStorageAdapter } from "@chronicle/redis";
 import { SqliteEventStorageAdapter } from "@chronicle/sqlite";
-import { Redis } from "ioredis";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { POSTGRES_URL, REDIS_URL, RUN, removeTemporaryFolders, runCli, runCliOk, temporaryFolder } from "./cli-test-support.js";
+import { POSTGRES_URL, REDIS_URL, RUN, removeTestStores, runCli, runCliOk, temporaryFolder } from "./cli-test-support.js";
 
 const schemas: string[] = [];
 const prefixes: string[] = [];
 
-afterAll(async () => {
-  removeTemporaryFolders();
-  const pool = new pg.Pool({ connectionString: POSTGRES_URL });
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool.end();
-  const redis = new Redis(REDIS_URL);
-  for (const prefix of prefixes) {
-    const keys = await redis.keys(`{${prefix.replace(/[*?[\]\\]/g, "\\$&")}}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  }
-  redis.disconnect();
-});
+afterAll(() => removeTestStores(schemas, prefixes));
 
 /** A fresh store of each kind: its URL for the command, and an adapter opened directly to set up and check state. */
 const KINDS = {
