@@ -1,5 +1,6 @@
 import { open } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
+import type { SubscriptionHandler } from "@chronicle/core";
 
 /**
  * Now, in milliseconds since the epoch with sub-millisecond precision, on a
@@ -30,6 +31,29 @@ export type GroupMemberLine =
   | ({ readonly kind: "handled" } & HandledEntry)
   | { readonly kind: "shares"; readonly member: string; readonly shares: number[]; readonly at: number }
   | { readonly kind: "closed"; readonly member: string; readonly shares: number[]; readonly at: number };
+
+/**
+ * The handler every member under test runs, in a child process or in the
+ * test's own: it takes `delayMs`, then records the event with its share and
+ * epoch and when the handler started and finished.
+ */
+export function recordingHandler(member: string, delayMs: number, record: (line: GroupMemberLine) => void): SubscriptionHandler {
+  return async (event, { group }) => {
+    const start = timestamp();
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    record({
+      kind: "handled",
+      member,
+      share: group?.share ?? -1,
+      epoch: group?.epoch ?? -1,
+      stream: event.stream,
+      sequenceNumber: String(event.sequenceNumber),
+      id: event.id,
+      start,
+      end: timestamp(),
+    });
+  };
+}
 
 /** What the members of a group have reported so far. */
 export class GroupLog {

@@ -9,7 +9,7 @@
  */
 import { appendFileSync } from "node:fs";
 import { type EventStorageAdapter, EventStore } from "@chronicle/core";
-import type { GroupMemberLine } from "./group-member-log.js";
+import { type GroupMemberLine, recordingHandler, timestamp } from "./group-member-log.js";
 
 /** What the parent tells the child. */
 export interface GroupMemberInstructions {
@@ -32,7 +32,7 @@ interface AdapterModule {
 const instructions = JSON.parse(process.env.CHRONICLE_GROUP_MEMBER ?? "null") as GroupMemberInstructions | null;
 if (instructions === null) throw new Error("CHRONICLE_GROUP_MEMBER is not set");
 const { member, logFile } = instructions;
-const now = () => performance.timeOrigin + performance.now();
+
 // Synchronous appends: a line is in the file before the next event starts, and nothing is lost to an exit or a kill.
 const write = (line: GroupMemberLine) => appendFileSync(logFile, `${JSON.stringify(line)}\n`);
 
@@ -44,21 +44,7 @@ const subscription = store.subscribe({
   group: { member, shares: instructions.shares, leaseMs: instructions.leaseMs },
   pollIntervalMs: 50,
   retry: { attempts: 1_000_000, minDelayMs: 10, maxDelayMs: 100 },
-  handler: async (event, { group }) => {
-    const start = now();
-    await new Promise((resolve) => setTimeout(resolve, instructions.handlerDelayMs));
-    write({
-      kind: "handled",
-      member,
-      share: group?.share ?? -1,
-      epoch: group?.epoch ?? -1,
-      stream: event.stream,
-      sequenceNumber: String(event.sequenceNumber),
-      id: event.id,
-      start,
-      end: now(),
-    });
-  },
+  handler: recordingHandler(member, instructions.handlerDelayMs, write),
 });
 
 // The shares held, as the subscription reports them, written whenever they change.
@@ -73,7 +59,7 @@ const watch = setInterval(() => {
   const shares = status.group?.shares ?? [];
   if (JSON.stringify(shares) === reported) return;
   reported = JSON.stringify(shares);
-  write({ kind: "shares", member, shares, at: now() });
+  write({ kind: "shares", member, shares, at: timestamp() });
 }, 20);
 
 process.once("SIGTERM", () => {
@@ -81,7 +67,7 @@ process.once("SIGTERM", () => {
     clearInterval(watch);
     const shares = subscription.status().group?.shares ?? [];
     await subscription.close();
-    write({ kind: "closed", member, shares, at: now() });
+    write({ kind: "closed", member, shares, at: timestamp() });
     await store.close();
     process.exit(0);
   })();

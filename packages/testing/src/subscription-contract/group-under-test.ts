@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { EventStore, StoredEvent, Subscription } from "@chronicle/core";
-import { GroupLog, LogFileReader, timestamp } from "./group-member-log.js";
+import { GroupLog, LogFileReader, recordingHandler, timestamp } from "./group-member-log.js";
 import type { GroupMemberInstructions } from "./group-member-process.js";
 import { events, waitUntil } from "./helpers.js";
 import type { SubscriptionContractTestContext } from "./subscription-contract-test.js";
@@ -145,21 +145,7 @@ export class GroupUnderTest {
       group: { member, shares, leaseMs },
       pollIntervalMs: 50,
       retry: { attempts: 1_000_000, minDelayMs: 10, maxDelayMs: 100 },
-      handler: async (event, { group }) => {
-        const start = timestamp();
-        await new Promise((resolve) => setTimeout(resolve, handlerDelayMs));
-        this.log.add({
-          kind: "handled",
-          member,
-          share: group?.share ?? -1,
-          epoch: group?.epoch ?? -1,
-          stream: event.stream,
-          sequenceNumber: String(event.sequenceNumber),
-          id: event.id,
-          start,
-          end: timestamp(),
-        });
-      },
+      handler: recordingHandler(member, handlerDelayMs, (line) => this.log.add(line)),
     });
     const handle: GroupMemberHandle = {
       member,
