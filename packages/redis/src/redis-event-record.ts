@@ -1,13 +1,14 @@
 import type { JsonObject, JsonValue, PreparedEvent, StoredEvent, StreamIdentifier } from "@chronicle/core";
 
 /**
- * The part of a stored record the client writes: everything after the two
- * dates (see `redis-scripts.ts`). It is also what a retry is compared with, so
- * a retried publish replays only if it serialises its payload and metadata to
- * the same JSON text (the same values with keys in the same order).
+ * The part of a stored record the client writes: everything after the
+ * position (see `redis-scripts.ts`), the two dates and then the content. The
+ * content is also what a retry is compared with, so a retried publish replays
+ * only if it serialises its payload and metadata to the same JSON text (the
+ * same values with keys in the same order).
  */
-export function encodeContent(event: PreparedEvent, categoryJson: string, streamJson: string): string {
-  return `${JSON.stringify(event.name)},${JSON.stringify(event.id)},${categoryJson},${streamJson},${event.payloadJson},${event.metadataJson}]`;
+export function encodeTail(event: PreparedEvent, categoryJson: string, streamJson: string): string {
+  return `${event.occurredAt.getTime()},${event.observedAt.getTime()},${JSON.stringify(event.name)},${JSON.stringify(event.id)},${categoryJson},${streamJson},${event.payloadJson},${event.metadataJson}]`;
 }
 
 /** The dates of a record, in milliseconds since the epoch. */

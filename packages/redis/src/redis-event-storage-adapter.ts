@@ -25,7 +25,7 @@ import {
 import type { Redis } from "ioredis";
 import { openRedisClient, quitRedisClient } from "./redis-connection.js";
 import { classifyRedisError } from "./redis-error-classifier.js";
-import { appendedEvent, decodeRecord, decodeRecords, encodeContent, encodeDates } from "./redis-event-record.js";
+import { appendedEvent, decodeRecord, decodeRecords, encodeDates, encodeTail } from "./redis-event-record.js";
 import { hashTag, RedisKeys, validateKeyPrefix } from "./redis-keys.js";
 import type { RedisClientLike, RedisConnection, RedisEventStorageAdapterOptions } from "./redis-options.js";
 import { parseInfo, type RedisPersistence, toPersistence } from "./redis-persistence.js";
@@ -78,7 +78,7 @@ interface ScanState {
 /** A save waiting for the append script. */
 interface QueuedSave {
   readonly prepared: readonly PreparedWrite[];
-  readonly contents: readonly (readonly string[])[];
+  readonly tails: readonly (readonly string[])[];
   resolve(reply: AppendReply): void;
   reject(error: unknown): void;
 }
@@ -183,15 +183,15 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
     options.signal?.throwIfAborted();
     this.#assertOpen();
 
-    const contents = prepared.map((write) => {
+    const tails = prepared.map((write) => {
       const categoryJson = JSON.stringify(write.target.category);
       const streamJson = JSON.stringify(write.target.stream);
-      return write.events.map((event) => encodeContent(event, categoryJson, streamJson));
+      return write.events.map((event) => encodeTail(event, categoryJson, streamJson));
     });
     const eventCount = prepared.reduce((count, write) => count + write.events.length, 0);
     // Each pass either settles or swaps one event's content for the stored text it equals as JSON.
     for (let pass = 0; ; pass += 1) {
-      const reply = await this.#append(prepared, contents);
+      const reply = await this.#append(prepared, tails);
       if (reply[0] === "ok") return this.#stored(prepared, reply);
       if (reply[0] === "unmet") {
         const write = prepared[reply[1] - 1] as PreparedWrite;
@@ -199,7 +199,7 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
       }
       const [, eventId, reason, detail] = reply;
       if (reason === "content" && pass < eventCount) {
-        const swapped = swapEquivalentContent(prepared, contents, eventId, detail);
+        const swapped = swapEquivalentContent(prepared, tails, eventId, detail);
         if (swapped) continue;
       }
       throw duplicateError(eventId, reason, detail);
@@ -296,9 +296,9 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
    * run at once; saves made meanwhile wait and then go together in the next
    * call: each still atomic on its own, with one round trip for all of them.
    */
-  #append(prepared: readonly PreparedWrite[], contents: readonly (readonly string[])[]): Promise<AppendReply> {
+  #append(prepared: readonly PreparedWrite[], tails: readonly (readonly string[])[]): Promise<AppendReply> {
     return new Promise((resolve, reject) => {
-      this.#queued.push({ prepared, contents, resolve, reject });
+      this.#queued.push({ prepared, tails, resolve, reject });
       this.#scheduleAppends();
     });
   }
@@ -335,16 +335,13 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
     try {
       const keys = [this.#keys.sequence, this.#keys.ids];
       const args: (string | number)[] = [this.#keys.eventPrefix, batch.length];
-      for (const { prepared, contents } of batch) {
+      for (const { prepared, tails } of batch) {
         args.push(prepared.length);
         prepared.forEach((write, writeIndex) => {
           keys.push(this.#keys.stream(write.target), this.#keys.category(write.target.category));
           args.push(encodeCondition(write.condition), write.events.length, write.events.every(isGenerated) ? "g" : "");
-          const writeContents = contents[writeIndex] as readonly string[];
           for (const event of write.events) args.push(event.id);
-          write.events.forEach((event, eventIndex) => {
-            args.push(`${encodeDates(event)},${writeContents[eventIndex]}`);
-          });
+          for (const tail of tails[writeIndex] as readonly string[]) args.push(tail);
         });
       }
       const replies = (await appendScript.run(this.#client, keys, args)) as AppendReply[];
@@ -535,7 +532,7 @@ export class RedisEventStorageAdapter implements EventStorageAdapter {
  * in another order), puts the stored text in place of the sent one so the next
  * pass replays it. Stored events never change, so the swap stays true.
  */
-function swapEquivalentContent(prepared: readonly PreparedWrite[], contents: string[][], eventId: string, record: string): boolean {
+function swapEquivalentContent(prepared: readonly PreparedWrite[], tails: string[][], eventId: string, record: string): boolean {
   const stored = decodeRecord(record);
   for (const [writeIndex, write] of prepared.entries()) {
     const eventIndex = write.events.findIndex((event) => event.id === eventId);
@@ -543,10 +540,11 @@ function swapEquivalentContent(prepared: readonly PreparedWrite[], contents: str
     if (event === undefined) continue;
     const same = stored.name === event.name && jsonEquals(stored.payload, event.payload) && jsonEquals(stored.metadata, event.metadata);
     if (!same) return false;
-    const storedContent = record.replace(/^\[[^,]*,[^,]*,[^,]*,[^,]*,/, "");
-    const row = contents[writeIndex] as string[];
-    if (row[eventIndex] === storedContent) return false;
-    row[eventIndex] = storedContent;
+    // The sent tail keeps its own dates: only the content is compared.
+    const tail = `${encodeDates(event)},${record.replace(/^\[[^,]*,[^,]*,[^,]*,[^,]*,/, "")}`;
+    const row = tails[writeIndex] as string[];
+    if (row[eventIndex] === tail) return false;
+    row[eventIndex] = tail;
     return true;
   }
   return false;

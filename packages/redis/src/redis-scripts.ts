@@ -61,8 +61,8 @@ const SMALL_NUMBERS = Array.from({ length: 100 }, (_, number) => `'${number}'`).
 export const APPEND_SCRIPT = `
 local sequenceKey, idsKey, eventPrefix = KEYS[1], KEYS[2], ARGV[1]
 local CHUNK = 1000
-local TWO_DIGITS = { ${TWO_DIGITS} }
-local SMALL_NUMBERS = { ${SMALL_NUMBERS} }
+-- Built on the first run of more than a few numbers, so calls of single events do not pay for them.
+local TWO_DIGITS, SMALL_NUMBERS
 -- The highest sequence number this call stored, published once at the end as a wake-up hint for subscriptions.
 local lastSequence = nil
 
@@ -120,6 +120,14 @@ end
 -- The decimal text of count consecutive integers from first (below 2^53): one sprintf per hundred numbers, not one each.
 local function decimals(first, count)
   local texts = {}
+  if count < 8 then
+    for index = 1, count do texts[index] = string.format('%d', first + index - 1) end
+    return texts
+  end
+  if not TWO_DIGITS then
+    TWO_DIGITS = { ${TWO_DIGITS} }
+    SMALL_NUMBERS = { ${SMALL_NUMBERS} }
+  end
   local high, low = math.floor(first / 100), first % 100
   local head = high > 0 and string.format('%d', high) or nil
   for index = 1, count do
