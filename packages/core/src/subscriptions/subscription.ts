@@ -331,9 +331,12 @@ export class Subscription implements AsyncDisposable {
     if (shares.size === 0) return true;
     const single = this.#single;
     const from = single === undefined ? lowestPosition(shares) : single.position;
-    const latest = await this.#storage(() => this.#adapter.latest(target));
-    if (latest !== undefined && (from === undefined || latest.sequenceNumber > from)) {
-      this.#lag = latest.sequenceNumber - (from ?? 0n);
+    if (this.#state !== "live") {
+      // The lag is reported only until the subscription is first live (then it is 0n): no round trip per pass after that.
+      const latest = await this.#storage(() => this.#adapter.latest(target));
+      if (latest !== undefined && (from === undefined || latest.sequenceNumber > from)) {
+        this.#lag = latest.sequenceNumber - (from ?? 0n);
+      }
     }
     const shareCount = this.#options.group?.shares ?? 1;
     let last: bigint | undefined;
