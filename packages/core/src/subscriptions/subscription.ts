@@ -89,6 +89,9 @@ export class Subscription implements AsyncDisposable {
         support: options.support,
         name: options.name,
         ...group,
+        // Known to the storage by name and instance: two processes started under one member name are two members
+        // there (each handling its own shares), not one member handling every event twice.
+        member: `${group.member}${INSTANCE_SEPARATOR}${globalThis.crypto.randomUUID().slice(0, 8)}`,
         startOf: (share, epoch) => this.#startOf(share, epoch),
         changed: () => {
           this.#sharesChanged = true;
@@ -146,7 +149,7 @@ export class Subscription implements AsyncDisposable {
     const now = Date.now();
     const newest = latest?.sequenceNumber;
     return {
-      members: [...group.members],
+      members: group.members.map(memberName),
       shares: shareNumbers.map((share) => {
         const lease = leases.find((candidate) => candidate.share === share);
         const live = lease !== undefined && lease.expiresAt.getTime() > now;
@@ -155,7 +158,7 @@ export class Subscription implements AsyncDisposable {
         if (newest !== undefined) lag = position === undefined ? newest : newest > position ? newest - position : 0n;
         return {
           share,
-          member: live ? lease.member : undefined,
+          member: live ? memberName(lease.member) : undefined,
           epoch: lease?.epoch,
           expiresAt: lease?.expiresAt,
           position,
@@ -613,6 +616,15 @@ function register(options: PreparedSubscription): () => void {
     if (member !== undefined) claimed.members.delete(member);
     if (member === undefined || claimed.members.size === 0) names.delete(options.name);
   };
+}
+
+/** Between a member's name and its instance, in the name the storage knows a member by. */
+const INSTANCE_SEPARATOR = "#";
+
+/** A member's name as the user gave it, from the name the storage knows it by. */
+function memberName(stored: string): string {
+  const end = stored.lastIndexOf(INSTANCE_SEPARATOR);
+  return end === -1 ? stored : stored.slice(0, end);
 }
 
 /** The lowest position among the shares, `undefined` when one has none (it starts from the beginning) or there are none. */

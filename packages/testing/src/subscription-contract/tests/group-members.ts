@@ -3,6 +3,7 @@ import { expect } from "vitest";
 import { groupViolations } from "../group-member-checks.js";
 import { type HandledEntry, timestamp } from "../group-member-log.js";
 import { type GroupMemberHandle, GroupUnderTest, Publisher, sleep } from "../group-under-test.js";
+import { events, waitUntil } from "../helpers.js";
 import { defineSubscriptionTests, type SubscriptionContractTestContext } from "../subscription-contract-test.js";
 
 const CATEGORY = "work";
@@ -288,6 +289,45 @@ export const groupMemberTests = defineSubscriptionTests("group-members", {
         await joinAndLeave(group, store, (members) => members.map((member) => group.joinInProcess(store, member)));
       } finally {
         await group.dispose();
+      }
+    },
+  },
+  "group-members.one-member-name-twice-handles-each-event-once": {
+    requires: ["consumerGroups", "durable-process"],
+    timeout: TIMEOUT_MS,
+    run: async (context) => {
+      // Two adapters over the same storage, as two processes would have, both told to be member "worker".
+      const stores = [await context.createStore(), await context.createStore()];
+      const handled: bigint[] = [];
+      const members = stores.map((store) =>
+        store.subscribe({
+          name: "twice",
+          source: store.category("twice"),
+          group: { member: "worker", leaseMs: LEASE_MS, shares: 8 },
+          pollIntervalMs: 50,
+          handler: (event) => void handled.push(event.sequenceNumber),
+        }),
+      );
+      try {
+        await waitUntil(
+          () => members.every((member) => member.status().group?.shares.length === 4),
+          "the two instances split the shares as two members",
+          TIMEOUT_MS / 2,
+        );
+        const [writer] = stores as [EventStore];
+        for (let stream = 0; stream < 40; stream++) await writer.stream("twice", `s${stream}`).publish({ events: events(5) });
+        await waitUntil(() => new Set(handled).size === 200, "every event is handled", TIMEOUT_MS / 3);
+        await sleep(300);
+        expect(handled, "no event was handled by both instances").toHaveLength(200);
+        // Each member's view of the live members is as fresh as its last round.
+        await waitUntil(
+          async () => (await members[0]?.groupStatus())?.members.length === 2,
+          "a member's group status lists both instances",
+          TIMEOUT_MS / 3,
+        );
+        expect((await members[1]?.groupStatus())?.members).toEqual(["worker", "worker"]);
+      } finally {
+        for (const member of members) await member.close();
       }
     },
   },
