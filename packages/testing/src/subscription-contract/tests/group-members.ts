@@ -320,12 +320,14 @@ export const groupMemberTests = defineSubscriptionTests("group-members", {
         await sleep(300);
         expect(handled, "no event was handled by both instances").toHaveLength(200);
         // Each member's view of the live members is as fresh as its last round.
-        await waitUntil(
-          async () => (await members[0]?.groupStatus())?.members.length === 2,
-          "a member's group status lists both instances",
-          TIMEOUT_MS / 3,
-        );
-        expect((await members[1]?.groupStatus())?.members).toEqual(["worker", "worker"]);
+        for (const member of members) {
+          await waitUntil(
+            async () => (await member.groupStatus()).members.length === 2,
+            "each member's group status lists both instances",
+            TIMEOUT_MS / 6,
+          );
+          expect((await member.groupStatus()).members).toEqual(["worker", "worker"]);
+        }
       } finally {
         for (const member of members) await member.close();
       }
