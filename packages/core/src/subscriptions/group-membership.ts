@@ -1,4 +1,5 @@
 import { isChronicleError } from "../errors.js";
+import { compareCodePoints } from "../queries/compare-strings.js";
 import { assignShares } from "./share-assignment.js";
 import type { Lease, SubscriptionSupport } from "./subscription-support.js";
 
@@ -146,7 +147,7 @@ export class GroupMembership {
       if (lease === undefined) this.lose(state.share);
       else state.deadline = sentAt + leaseMs - this.#margin;
     }
-    const owners = assignShares(this.members.includes(member) ? this.members : [...this.members, member].sort(), shares);
+    const owners = assignShares(this.members.includes(member) ? this.members : [...this.members, member].sort(compareCodePoints), shares);
     for (const share of this.held.keys()) {
       if (owners[share] !== member && !this.handOver.has(share)) {
         this.handOver.add(share);

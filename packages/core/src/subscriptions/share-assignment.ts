@@ -34,9 +34,11 @@ export function assignShares(members: readonly string[], shares: number): string
   return owners;
 }
 
+const utf8 = new TextEncoder();
+
 /** The 32-bit FNV-1a hash of a string's UTF-8 bytes. */
 export function fnv1a(text: string): number {
-  const bytes = new TextEncoder().encode(text);
+  const bytes = utf8.encode(text);
   let hash = 0x811c9dc5;
   for (const byte of bytes) {
     hash ^= byte;

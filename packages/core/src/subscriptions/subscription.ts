@@ -141,19 +141,21 @@ export class Subscription implements AsyncDisposable {
     }
     const { support, name, target } = this.#options;
     const shareNumbers = Array.from({ length: options.shares }, (_, share) => share);
-    const [leases, latest, checkpoints] = await Promise.all([
+    const [leaseList, latest, checkpointList] = await Promise.all([
       group.leases(),
       this.#adapter.latest(target),
-      Promise.all(shareNumbers.map((share) => support.readCheckpoint({ subscription: name, share }))),
+      support.listCheckpoints({ subscription: name }),
     ]);
+    const leases = new Map(leaseList.map((lease) => [lease.share, lease]));
+    const checkpoints = new Map(checkpointList.map((checkpoint) => [checkpoint.share, checkpoint.position]));
     const now = Date.now();
     const newest = latest?.sequenceNumber;
     return {
       members: group.members.map(memberName),
       shares: shareNumbers.map((share) => {
-        const lease = leases.find((candidate) => candidate.share === share);
+        const lease = leases.get(share);
         const live = lease !== undefined && lease.expiresAt.getTime() > now;
-        const position = this.#shares.get(share)?.position ?? checkpoints[share]?.position;
+        const position = this.#shares.get(share)?.position ?? checkpoints.get(share);
         let lag = 0n;
         if (newest !== undefined) lag = position === undefined ? newest : newest > position ? newest - position : 0n;
         return {
