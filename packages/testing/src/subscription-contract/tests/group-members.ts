@@ -27,8 +27,22 @@ type Context = SubscriptionContractTestContext;
 /** Each test's timeout; its waits end 5 s earlier, so a test that cannot go on says what it waited for. */
 const TIMEOUT_MS = 60_000;
 
-async function groupFor(leaseMs: number): Promise<GroupUnderTest> {
-  return await GroupUnderTest.create({ name: "group", category: CATEGORY, shares: SHARES, leaseMs, handlerDelayMs: 1 }, TIMEOUT_MS - 5_000);
+/** Runs `body` with the test's store and a group under test with this lease, disposing of the group (and its members) after. */
+async function withGroup(
+  context: Context,
+  leaseMs: number,
+  body: (group: GroupUnderTest, store: EventStore) => Promise<void>,
+): Promise<void> {
+  const store = await context.createStore();
+  const group = await GroupUnderTest.create(
+    { name: "group", category: CATEGORY, shares: SHARES, leaseMs, handlerDelayMs: 1 },
+    TIMEOUT_MS - 5_000,
+  );
+  try {
+    await body(group, store);
+  } finally {
+    await group.dispose();
+  }
 }
 
 /** Starts members in child processes over the test's storage. */
@@ -134,23 +148,16 @@ export const groupMemberTests = defineSubscriptionTests("group-members", {
   "group-members.processes-share-streams-in-order": {
     requires: ["consumerGroups", "durable-process"],
     timeout: TIMEOUT_MS,
-    run: async (context) => {
-      const store = await context.createStore();
-      const group = await groupFor(LEASE_MS);
-      try {
+    run: (context) =>
+      withGroup(context, LEASE_MS, async (group, store) => {
         await shareStreamsInOrder(group, store, startProcesses(context, store, group, MEMBERS));
-      } finally {
-        await group.dispose();
-      }
-    },
+      }),
   },
   "group-members.sigkill-shares-taken-over-within-lease": {
     requires: ["consumerGroups", "durable-process"],
     timeout: TIMEOUT_MS,
-    run: async (context) => {
-      const store = await context.createStore();
-      const group = await groupFor(LEASE_MS);
-      try {
+    run: (context) =>
+      withGroup(context, LEASE_MS, async (group, store) => {
         const members = startProcesses(context, store, group, MEMBERS);
         const [first, victim, third] = members as [GroupMemberHandle, GroupMemberHandle, GroupMemberHandle];
         await group.waitSettled(MEMBERS, 30_000);
@@ -175,31 +182,21 @@ export const groupMemberTests = defineSubscriptionTests("group-members", {
         await group.waitSettled([first.member, third.member], 10_000);
         await sleep(200);
         await finish(group, publisher, [first, third]);
-      } finally {
-        await group.dispose();
-      }
-    },
+      }),
   },
   "group-members.join-and-leave-move-shares": {
     requires: ["consumerGroups", "durable-process"],
     timeout: TIMEOUT_MS,
-    run: async (context) => {
-      const store = await context.createStore();
-      const group = await groupFor(CLOSE_LEASE_MS);
-      try {
+    run: (context) =>
+      withGroup(context, CLOSE_LEASE_MS, async (group, store) => {
         await joinAndLeave(group, store, (members) => startProcesses(context, store, group, members));
-      } finally {
-        await group.dispose();
-      }
-    },
+      }),
   },
   "group-members.sigstop-past-lease-handles-nothing-under-lost-epochs": {
     requires: ["consumerGroups", "durable-process"],
     timeout: TIMEOUT_MS,
-    run: async (context) => {
-      const store = await context.createStore();
-      const group = await groupFor(LEASE_MS);
-      try {
+    run: (context) =>
+      withGroup(context, LEASE_MS, async (group, store) => {
         const members = startProcesses(context, store, group, MEMBERS);
         const paused = members[1] as GroupMemberHandle;
         const others = (entry: HandledEntry) => entry.member !== paused.member;
@@ -257,40 +254,27 @@ export const groupMemberTests = defineSubscriptionTests("group-members", {
           stale.map((entry) => `share ${entry.share} epoch ${entry.epoch}: ${entry.stream}@${entry.sequenceNumber}`),
           `${paused.member} resumed and handled nothing under the epochs of the shares it lost`,
         ).toEqual([]);
-      } finally {
-        await group.dispose();
-      }
-    },
+      }),
   },
   "group-members.in-process.share-streams-in-order": {
     requires: ["consumerGroups"],
     timeout: TIMEOUT_MS,
-    run: async (context) => {
-      const store = await context.createStore();
-      const group = await groupFor(LEASE_MS);
-      try {
+    run: (context) =>
+      withGroup(context, LEASE_MS, async (group, store) => {
         await shareStreamsInOrder(
           group,
           store,
           MEMBERS.map((member) => group.joinInProcess(store, member)),
         );
-      } finally {
-        await group.dispose();
-      }
-    },
+      }),
   },
   "group-members.in-process.join-and-leave-move-shares": {
     requires: ["consumerGroups"],
     timeout: TIMEOUT_MS,
-    run: async (context) => {
-      const store = await context.createStore();
-      const group = await groupFor(CLOSE_LEASE_MS);
-      try {
+    run: (context) =>
+      withGroup(context, CLOSE_LEASE_MS, async (group, store) => {
         await joinAndLeave(group, store, (members) => members.map((member) => group.joinInProcess(store, member)));
-      } finally {
-        await group.dispose();
-      }
-    },
+      }),
   },
   "group-members.one-member-name-twice-handles-each-event-once": {
     requires: ["consumerGroups", "durable-process"],
