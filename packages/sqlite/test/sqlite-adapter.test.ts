@@ -49,6 +49,36 @@ describe("connecting", () => {
     database.close();
   });
 
+  it("gives a file it creates 2 KiB pages, and leaves the page size of an existing database or the user's own alone", async () => {
+    const pageSize = (filename: string) => {
+      const database = new Database(filename, { readonly: true });
+      const size = database.pragma("page_size", { simple: true });
+      database.close();
+      return size;
+    };
+    const created = temporaryDatabaseFile();
+    const store = new EventStore(new SqliteEventStorageAdapter({ filename: created }));
+    await store.stream("accounts", "a").publish({ events: [opened(0)] });
+    await store.close();
+    expect(pageSize(created)).toBe(2048);
+
+    const existing = temporaryDatabaseFile();
+    const before = new Database(existing);
+    before.exec("CREATE TABLE unrelated (value TEXT)");
+    before.close();
+    const onExisting = new EventStore(new SqliteEventStorageAdapter({ filename: existing }));
+    await onExisting.stream("accounts", "a").publish({ events: [opened(0)] });
+    await onExisting.close();
+    expect(pageSize(existing)).toBe(4096);
+
+    const own = new Database(temporaryDatabaseFile());
+    const onOwn = new EventStore(new SqliteEventStorageAdapter({ database: own }));
+    await onOwn.stream("accounts", "a").publish({ events: [opened(0)] });
+    await onOwn.close();
+    expect(own.pragma("page_size", { simple: true })).toBe(4096);
+    own.close();
+  });
+
   it("sets synchronous = NORMAL when asked, whatever the driver's default", () => {
     const database = new Database(":memory:");
     database.pragma("synchronous = OFF");
