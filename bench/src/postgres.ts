@@ -131,9 +131,12 @@ export const postgresSuite: BenchSuite = {
         }),
       );
 
-      // 2b. The same batches beside a minimal table: (id, stream, position, payload) with a unique
-      // (stream, position), one INSERT … SELECT FROM unnest per batch. Less work than any table that
-      // keeps Chronicle's promises (ids, categories, sequence order), so it bounds what is possible.
+      // 2b. The same batches beside a minimal table, (id, stream, position, payload) with a unique
+      // (stream, position): less work than any table that keeps Chronicle's promises (ids, categories,
+      // sequence order), so it bounds what is possible. Written two ways: one INSERT per event in one
+      // transaction per publish, as a program appending events one by one does, and one
+      // INSERT … SELECT FROM unnest per publish, the least a program can do, which the target is set
+      // against.
       await admin.query(`
         CREATE TABLE ${schema}.minimal_events (
           id bigserial PRIMARY KEY,
@@ -142,38 +145,70 @@ export const postgresSuite: BenchSuite = {
           payload json NOT NULL,
           UNIQUE (stream, position)
         )`);
-      const positions2b = new Array<number>(4).fill(0);
-      const [chronicle2b, baseline2b] = await alternate(
-        { suite: SUITE, scenario: `publish batches of ${BATCH_SIZE} events, 4 writers, vs a minimal table`, unit: "events" },
-        ROUNDS,
-        () => async () => {
-          await runConcurrently(4, BATCHES, async (index, worker) => {
-            await store.stream("journals", `journal-${worker}`).publish({
-              events: Array.from({ length: BATCH_SIZE }, (_, event) => ({ name: "posted", payload: { batch: index, event } })),
-            });
-          });
-          return BATCHES * BATCH_SIZE;
+      const insertMinimal = `INSERT INTO ${schema}.minimal_events (stream, position, payload) VALUES ($1, $2, $3)`;
+      const insertMinimalBatch = `INSERT INTO ${schema}.minimal_events (stream, position, payload)
+        SELECT $1, position, payload::json FROM unnest($2::integer[], $3::text[]) AS batch(position, payload)`;
+      const minimalBaselines: { way: string; target: number; append: (stream: string, first: number, index: number) => Promise<void> }[] = [
+        {
+          way: "one INSERT per event",
+          target: 0,
+          async append(stream, first, index) {
+            const client = await baselinePool.connect();
+            try {
+              await client.query("BEGIN");
+              for (let event = 0; event < BATCH_SIZE; event += 1) {
+                await client.query({
+                  name: "minimal-insert-one",
+                  text: insertMinimal,
+                  values: [stream, first + event, JSON.stringify({ batch: index, event })],
+                });
+              }
+              await client.query("COMMIT");
+            } finally {
+              client.release();
+            }
+          },
         },
-        () => async () => {
-          await runConcurrently(4, BATCHES, async (index, worker) => {
-            const first = positions2b[worker] as number;
-            positions2b[worker] = first + BATCH_SIZE;
+        {
+          way: "one INSERT per publish",
+          target: 0.8,
+          async append(stream, first, index) {
             const events = Array.from({ length: BATCH_SIZE }, (_, event) => event);
             await baselinePool.query({
               name: "minimal-insert-batch",
-              text: `INSERT INTO ${schema}.minimal_events (stream, position, payload)
-                SELECT $1, position, payload::json FROM unnest($2::integer[], $3::text[]) AS batch(position, payload)`,
-              values: [
-                `journal-${worker}`,
-                events.map((event) => first + event),
-                events.map((event) => JSON.stringify({ batch: index, event })),
-              ],
+              text: insertMinimalBatch,
+              values: [stream, events.map((event) => first + event), events.map((event) => JSON.stringify({ batch: index, event }))],
             });
-          });
-          return BATCHES * BATCH_SIZE;
+          },
         },
-      );
-      compare(chronicle2b, baseline2b, { minimumRatio: 0.8, description: "at least 80% of a minimal table's events/s" });
+      ];
+      for (const [baselineIndex, { way, target, append }] of minimalBaselines.entries()) {
+        const positions = new Array<number>(4).fill(0);
+        const [chronicle2b, baseline2b] = await alternate(
+          { suite: SUITE, scenario: `publish batches of ${BATCH_SIZE} events, 4 writers, vs a minimal table, ${way}`, unit: "events" },
+          ROUNDS,
+          () => async () => {
+            await runConcurrently(4, BATCHES, async (index, worker) => {
+              await store.stream("journals", `journal-${baselineIndex}-${worker}`).publish({
+                events: Array.from({ length: BATCH_SIZE }, (_, event) => ({ name: "posted", payload: { batch: index, event } })),
+              });
+            });
+            return BATCHES * BATCH_SIZE;
+          },
+          () => async () => {
+            await runConcurrently(4, BATCHES, async (index, worker) => {
+              const first = positions[worker] as number;
+              positions[worker] = first + BATCH_SIZE;
+              await append(`journal-${baselineIndex}-${worker}`, first, index);
+            });
+            return BATCHES * BATCH_SIZE;
+          },
+        );
+        compare(chronicle2b, baseline2b, {
+          minimumRatio: target,
+          description: target === 0 ? "no target: a round trip per event" : `at least ${target * 100}% of a minimal table's events/s`,
+        });
+      }
 
       // 3. Reading a 1,000-event stream.
       const reading = store.stream("documents", "long");
