@@ -150,9 +150,9 @@ async function oneWriter(directory: string): Promise<void> {
     { name: "raw SQL into the same table", append: rawAppender(sameTable), targets: [0, 0] },
   ];
   const payloads = Array.from({ length: BATCH_SIZE }, (_, index) => ({ amount: index }));
-  for (const [index, { name, append, targets }] of baselines.entries()) {
+  for (const [baselineIndex, { name, append, targets }] of baselines.entries()) {
     const store = new EventStore(
-      new SqliteEventStorageAdapter({ filename: await freshFile(directory, `one-writer-${index}`) }, { synchronous: "full" }),
+      new SqliteEventStorageAdapter({ filename: await freshFile(directory, `one-writer-${baselineIndex}`) }, { synchronous: "full" }),
     );
     const describe = (share: number, unit: string) =>
       share === 0 ? "no target: what the table alone costs" : `at least ${share * 100}% of ${name}'s ${unit}/s`;
@@ -379,7 +379,7 @@ export const sqliteSuite: BenchSuite = {
     const directory = mkdtempSync(join(tmpdir(), "chronicle-bench-sqlite-"));
     try {
       await oneWriter(directory);
-      // `CHRONICLE_BENCH_SQLITE=one-writer` stops here: the scenarios held to the minimal table alone.
+      // `CHRONICLE_BENCH_SQLITE=one-writer` stops here: the one-writer scenarios alone, beside both baselines.
       if (process.env.CHRONICLE_BENCH_SQLITE === "one-writer") return;
       await singlePublishes(directory, "full");
       await singlePublishes(directory, "normal");

@@ -17,7 +17,7 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
  * it writes and syncs half the bytes: 5–11% more single-event publishes and
  * 5–7% more 100-event batches at `synchronous: "full"`, reads the same.
  */
-export const NEW_FILE_PAGE_SIZE = 2048;
+const NEW_FILE_PAGE_SIZE = 2048;
 
 /** What every SQLite adapter takes about its connection, checked. */
 export interface SqliteConnectionSettings {
